@@ -1,0 +1,53 @@
+"""scoresde: score-based diffusion models, with the DDPM chain as a discretized VP SDE.
+
+The public API, one page of names::
+
+    import scoresde as sd
+    sde = sd.VPSDE(beta_min=0.1, beta_max=20.0)      # or sd.VPSDE.from_ddpm(sd.linear_betas())
+    x_t = sde.perturb(x0, t, noise)                  # α(t)·x0 + σ(t)·noise
+    gm = sd.GaussianMixture(weights, means, covs)    # the exact oracle
+    score_fn = gm.score_fn(sde)                      # exact ∇ log p_t
+
+See docs/math.md for the mathematics and the function that computes each formula.
+"""
+
+from scoresde._utils import append_dims
+from scoresde.analytic import GaussianMixture
+from scoresde.ddpm import DDPM
+from scoresde.parameterization import Prediction, ScoreModel, convert, eps_from, from_eps
+from scoresde.schedules import (
+    CosineSchedule,
+    LinearSchedule,
+    PiecewiseConstantSchedule,
+    Schedule,
+    cosine_betas,
+    linear_betas,
+)
+from scoresde.sde import SDE, VESDE, VPSDE, ReverseSDE, ScoreFn, SubVPSDE, coefficients_from_marginal
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DDPM",
+    "SDE",
+    "VESDE",
+    "VPSDE",
+    "CosineSchedule",
+    "GaussianMixture",
+    "LinearSchedule",
+    "PiecewiseConstantSchedule",
+    "Prediction",
+    "ReverseSDE",
+    "Schedule",
+    "ScoreFn",
+    "ScoreModel",
+    "SubVPSDE",
+    "__version__",
+    "append_dims",
+    "coefficients_from_marginal",
+    "convert",
+    "cosine_betas",
+    "eps_from",
+    "from_eps",
+    "linear_betas",
+]

@@ -1,0 +1,202 @@
+r"""An exact oracle: a Gaussian mixture and its marginals under any linear-Gaussian SDE.
+
+If x_0 ~ Σ_k w_k N(μ_k, Σ_k) and x_t = α(t) x_0 + σ(t) ε, then exactly
+
+    p_t(x) = Σ_k w_k N(x; α μ_k, C_k),   C_k = α² Σ_k + σ² I,
+
+so its density, score ∇ log p_t and noise ε = -σ ∇ log p_t are known in closed form at
+every t. Later modules (samplers, likelihood, heat) are tested and benchmarked against it.
+
+Numerics: all in float64. Each Σ_k = U_k diag(d_k) U_kᵀ is diagonalised once; then
+C_k = U_k diag(α² d_k + σ²) U_kᵀ for every (α, σ), so the inverse and log-determinant at
+any t cost no further factorisation, and log p_t is a log-sum-exp over components.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from scoresde._utils import (
+    FLOAT64,
+    as_float64,
+    check_batch_time,
+    check_finite,
+    check_positive_int,
+    check_tensor,
+    check_time,
+)
+from scoresde.sde import SDE
+
+__all__ = ["GaussianMixture"]
+
+
+class GaussianMixture:
+    r"""p(x) = Σ_k w_k N(x; μ_k, Σ_k) in d dimensions, with exact marginals under any ``SDE``.
+
+    Args:
+        weights: (K,) positive, summing to 1 (to 1e-6; then renormalised exactly).
+        means: (K, d).
+        covs: (K, d, d), each symmetric positive definite.
+
+    A sample x may have shape (batch, d) or (batch, *dims) with prod(dims) = d (images);
+    results come back in x's dtype, computed in float64.
+    """
+
+    def __init__(self, weights: Any, means: Any, covs: Any) -> None:
+        w, mu, cov = as_float64(weights, "weights"), as_float64(means, "means"), as_float64(covs, "covs")
+        for value, name in ((w, "weights"), (mu, "means"), (cov, "covs")):
+            check_finite(value, name)
+        if w.ndim != 1 or w.numel() == 0:
+            raise ValueError(f"weights must have shape (K,) with K >= 1; got shape {tuple(w.shape)}")
+        K = w.numel()
+        if mu.ndim != 2 or mu.shape[0] != K:
+            raise ValueError(f"means must have shape (K, d) = ({K}, d); got shape {tuple(mu.shape)}")
+        d = mu.shape[1]
+        if cov.shape != (K, d, d):
+            raise ValueError(f"covs must have shape (K, d, d) = ({K}, {d}, {d}); got shape {tuple(cov.shape)}")
+        if (w <= 0).any():
+            raise ValueError(f"weights must be > 0; got {w.tolist()}")
+        if abs(float(w.sum()) - 1.0) > 1e-6:
+            raise ValueError(f"weights must sum to 1 (to within 1e-6); got sum {float(w.sum())!r}")
+        asym = (cov - cov.transpose(1, 2)).abs().amax(dim=(1, 2))
+        scale = cov.abs().amax(dim=(1, 2))
+        bad = torch.nonzero(asym > 1e-10 * scale).flatten()
+        if bad.numel():
+            k = int(bad[0])
+            raise ValueError(f"covs[{k}] must be symmetric; max |Σ - Σᵀ| = {float(asym[k]):.3g}")
+        chol, info = torch.linalg.cholesky_ex(cov)
+        if (info != 0).any():
+            k = int(torch.nonzero(info).flatten()[0])
+            raise ValueError(f"covs[{k}] must be positive definite; its smallest eigenvalue is "
+                             f"{float(torch.linalg.eigvalsh(cov[k])[0]):.3g}")
+        self.weights = w / w.sum()
+        self.means = mu
+        self.covs = cov
+        self._chol = chol
+        self._evals, self._evecs = torch.linalg.eigh(cov)
+        if (self._evals <= 0).any():
+            raise ValueError("covs must be positive definite; an eigenvalue is <= 0 in float64")
+        self._cache: dict[torch.device, tuple[Tensor, Tensor, Tensor, Tensor]] = {}
+
+    @property
+    def dim(self) -> int:
+        """The dimension d."""
+        return int(self.means.shape[1])
+
+    @property
+    def n_components(self) -> int:
+        """The number of components K."""
+        return int(self.weights.numel())
+
+    def __repr__(self) -> str:
+        return f"GaussianMixture(K={self.n_components}, d={self.dim})"
+
+    @property
+    def mean(self) -> Tensor:
+        r"""E[x] = Σ_k w_k μ_k, shape (d,)."""
+        return self.weights @ self.means
+
+    @property
+    def covariance(self) -> Tensor:
+        r"""Cov[x] = Σ_k w_k (Σ_k + μ_k μ_kᵀ) - E[x] E[x]ᵀ, shape (d, d)."""
+        second = torch.einsum("k,kij->ij", self.weights, self.covs + self.means[:, :, None] * self.means[:, None, :])
+        m = self.mean
+        return second - torch.outer(m, m)
+
+    # --- sampling ---
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        r"""n exact draws, float64 (n, d): k ~ Categorical(w), x = μ_k + L_k z with L_k L_kᵀ = Σ_k."""
+        check_positive_int(n, "n")
+        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        z = torch.randn(n, self.dim, dtype=FLOAT64, generator=generator)
+        return self.means[k] + torch.einsum("nij,nj->ni", self._chol[k], z)
+
+    def marginal(self, sde: SDE, t: float) -> GaussianMixture:
+        r"""The mixture p_t at one time t: means α μ_k, covariances α² Σ_k + σ² I."""
+        alpha, sigma = self._coefficients(sde, t, None)
+        a, s = float(alpha), float(sigma)
+        eye = torch.eye(self.dim, dtype=FLOAT64)
+        return GaussianMixture(self.weights, a * self.means, a * a * self.covs + s * s * eye)
+
+    # --- densities and scores ---
+    def log_prob(self, x: Tensor) -> Tensor:
+        """log p(x) of the mixture itself, shape (batch,)."""
+        return self._evaluate(x, None, None)[0]
+
+    def score(self, x: Tensor) -> Tensor:
+        """∇ₓ log p(x) of the mixture itself, the shape of x."""
+        return self._evaluate(x, None, None)[1]
+
+    def marginal_log_prob(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
+        r"""log p_t(x) under ``sde``; t a scalar or of shape (batch,). Shape (batch,)."""
+        return self._evaluate(x, t, sde)[0]
+
+    def marginal_score(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
+        r"""∇ₓ log p_t(x) = Σ_k r_k(x) · (-C_k⁻¹ (x - α μ_k)), r_k the posterior component weights."""
+        return self._evaluate(x, t, sde)[1]
+
+    def marginal_eps(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
+        r"""E[ε | x_t = x] = -σ(t) ∇ₓ log p_t(x), the ideal noise prediction (needs σ(t) > 0)."""
+        _, score, sigma = self._evaluate(x, t, sde)
+        if (sigma <= 0).any():
+            raise ValueError("marginal_eps needs σ(t) > 0; got a time where σ(t) = 0 (t = 0 under VP / sub-VP)")
+        return (-sigma.reshape((-1,) + (1,) * (x.ndim - 1)) * score.to(FLOAT64)).to(x.dtype)
+
+    def score_fn(self, sde: SDE) -> Callable[[Tensor, Tensor], Tensor]:
+        """The exact score of the marginals as ``score_fn(x, t)`` for samplers and ``SDE.reverse``."""
+        if not isinstance(sde, SDE):
+            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+
+        def score_fn(x: Tensor, t: Tensor) -> Tensor:
+            return self.marginal_score(x, t, sde)
+
+        return score_fn
+
+    # --- the computation ---
+    def _coefficients(self, sde: SDE, t: Any, x: Tensor | None) -> tuple[Tensor, Tensor]:
+        if not isinstance(sde, SDE):
+            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        tt = check_time(t, sde.T)
+        if x is not None:
+            check_batch_time(x, tt)
+        return sde._marginal(tt)
+
+    def _flatten(self, x: Tensor) -> Tensor:
+        check_tensor(x, "x")
+        if x.ndim < 2 or math.prod(x.shape[1:]) != self.dim:
+            raise ValueError(f"x must have shape (batch, d) or (batch, *dims) with d = {self.dim} values per "
+                             f"sample; got shape {tuple(x.shape)}")
+        return x.reshape(x.shape[0], self.dim).to(FLOAT64)
+
+    def _params(self, device: torch.device) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """(log w, μ, eigenvalues, eigenvectors) on ``device``, moved once and kept."""
+        if device not in self._cache:
+            self._cache[device] = tuple(  # type: ignore[assignment]
+                v.to(device) for v in (torch.log(self.weights), self.means, self._evals, self._evecs)
+            )
+        return self._cache[device]
+
+    def _evaluate(self, x: Tensor, t: Any, sde: SDE | None) -> tuple[Tensor, Tensor, Tensor]:
+        """(log p_t(x), ∇ log p_t(x), σ) with (α, σ) = (1, 0) when ``sde`` is None."""
+        x64 = self._flatten(x)
+        n, dev = x64.shape[0], x64.device
+        log_w, means, evals, evecs = self._params(dev)
+        if sde is None:
+            alpha, sigma = torch.ones(n, dtype=FLOAT64, device=dev), torch.zeros(n, dtype=FLOAT64, device=dev)
+        else:
+            a, s = self._coefficients(sde, t, x)
+            alpha, sigma = a.to(dev).expand(n), s.to(dev).expand(n)
+        # residual to each component mean, in that component's eigenbasis: (n, K, d)
+        resid = x64[:, None, :] - alpha[:, None, None] * means[None]
+        z = torch.einsum("nkd,kde->nke", resid, evecs)
+        var = alpha[:, None, None] ** 2 * evals[None] + sigma[:, None, None] ** 2
+        log_norm = -0.5 * ((z * z / var).sum(-1) + torch.log(var).sum(-1) + self.dim * math.log(2 * math.pi))
+        log_joint = log_w[None] + log_norm
+        resp = torch.softmax(log_joint, dim=1)
+        score = torch.einsum("nk,nke,kde->nd", resp, -z / var, evecs)
+        return torch.logsumexp(log_joint, dim=1).to(x.dtype), score.reshape(x.shape).to(x.dtype), sigma

@@ -1,0 +1,156 @@
+r"""The discrete DDPM Markov chain (Ho et al. 2020, "Denoising Diffusion Probabilistic Models").
+
+With β_1..β_N in (0, 1), α_i = 1 - β_i and ᾱ_i = Π_{j≤i} α_j (ᾱ_0 = 1):
+
+    forward step   q(x_i | x_{i-1}) = N(√α_i x_{i-1}, β_i I)                      ``DDPM.step``
+    closed form    q(x_i | x_0)     = N(√ᾱ_i x_0, (1 - ᾱ_i) I)                    ``DDPM.perturb``
+    posterior      q(x_{i-1} | x_i, x_0) = N(μ̃_i, β̃_i I),                         ``DDPM.posterior``
+                   μ̃_i = √ᾱ_{i-1} β_i/(1-ᾱ_i) x_0 + √α_i (1-ᾱ_{i-1})/(1-ᾱ_i) x_i,
+                   β̃_i = (1-ᾱ_{i-1})/(1-ᾱ_i) β_i
+    mean from ε    μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i                                ``DDPM.mean_from_eps``
+
+The last one is μ̃_i with x_0 = (x_i - √(1-ᾱ_i) ε)/√ᾱ_i substituted. (The source document's
+"simple" update (x_i - √β_i ε)/√α_i is not this mean: it removes √β_i ε where the
+posterior removes β_i/√(1-ᾱ_i) ε; see docs/math.md.)
+
+The chain is the VP SDE observed at t_i = i/N: ``VPSDE.from_ddpm`` and ``VPSDE.to_ddpm``
+map between the two exactly. All coefficients are float64; tensors are cast at the point of use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from scoresde._utils import FLOAT64, append_dims, check_same_shape, check_tensor
+from scoresde.schedules import validate_betas
+
+__all__ = ["DDPM"]
+
+
+class DDPM:
+    r"""A discrete DDPM chain given by its variances β_1..β_N.
+
+    Indices are the paper's: i ∈ {1, …, N} for the noisy states, i = 0 for the data. An index
+    argument is an ``int`` or an integer tensor of shape ``(batch,)`` (one index per sample).
+
+    Args:
+        betas: the sequence β_1..β_N, each in (0, 1); e.g. ``scoresde.linear_betas()``.
+
+    Attributes:
+        betas: β_1..β_N, float64, shape (N,).
+        alphas: α_i = 1 - β_i.
+        log_alpha_bars: log ᾱ_0..log ᾱ_N = cumulative Σ log(1 - β_j), shape (N + 1,), entry 0 is 0.
+        alpha_bars: ᾱ_0..ᾱ_N, shape (N + 1,).
+    """
+
+    def __init__(self, betas: Any) -> None:
+        self.betas = validate_betas(betas)
+        self.N = self.betas.numel()
+        self.alphas = 1.0 - self.betas
+        self.log_alpha_bars = torch.cat(
+            [torch.zeros(1, dtype=FLOAT64), torch.cumsum(torch.log1p(-self.betas), 0)]
+        )
+        self.alpha_bars = torch.exp(self.log_alpha_bars)
+        # 1 - ᾱ_i without cancellation near ᾱ_i = 1
+        self._one_minus_alpha_bars = -torch.expm1(self.log_alpha_bars)
+
+    def __repr__(self) -> str:
+        return f"DDPM(N={self.N}, beta_1={float(self.betas[0]):g}, beta_N={float(self.betas[-1]):g})"
+
+    # --- indices ---
+    def _index(self, i: Any, low: int) -> Tensor:
+        if isinstance(i, bool) or not (isinstance(i, int) or (isinstance(i, Tensor) and not i.is_floating_point()
+                                                             and not i.is_complex() and i.dtype != torch.bool)):
+            raise TypeError(f"i must be an int or an integer tensor; got {type(i).__name__}"
+                            + (f" of dtype {i.dtype}" if isinstance(i, Tensor) else ""))
+        idx = torch.as_tensor(i, dtype=torch.long)
+        if idx.ndim > 1:
+            raise ValueError(f"i must be a scalar or of shape (batch,); got shape {tuple(idx.shape)}")
+        if idx.numel() and ((idx < low).any() or (idx > self.N).any()):
+            raise ValueError(f"i must lie in {{{low}, …, {self.N}}}; got values in "
+                             f"[{int(idx.min())}, {int(idx.max())}]")
+        return idx
+
+    @staticmethod
+    def _broadcast(c: Tensor, x: Tensor) -> Tensor:
+        """Shape a coefficient of the shape of ``i`` to broadcast against ``x``, in ``x``'s dtype."""
+        if c.ndim == 1 and (x.ndim == 0 or c.shape[0] != x.shape[0]):
+            raise ValueError(f"i of shape {tuple(c.shape)} does not match the batch of x, shape {tuple(x.shape)}")
+        return append_dims(c.to(device=x.device, dtype=x.dtype), x.ndim)
+
+    def time(self, i: Any) -> Tensor:
+        """The SDE time t_i = i/N at which index i sits (DESIGN.md convention), float64."""
+        return self._index(i, 0).to(FLOAT64) / self.N
+
+    def alpha_bar(self, i: Any) -> Tensor:
+        """ᾱ_i = Π_{j≤i}(1 - β_j), i ∈ {0..N}, float64."""
+        return self.alpha_bars[self._index(i, 0)]
+
+    def marginal(self, i: Any) -> tuple[Tensor, Tensor]:
+        """(√ᾱ_i, √(1-ᾱ_i)), the coefficients of x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε, float64."""
+        idx = self._index(i, 0)
+        return torch.exp(0.5 * self.log_alpha_bars[idx]), torch.sqrt(self._one_minus_alpha_bars[idx])
+
+    # --- sampling the chain ---
+    def step(self, x_prev: Tensor, i: Any, noise: Tensor) -> Tensor:
+        r"""One forward step x_i = √(1-β_i) x_{i-1} + √β_i ε, a draw from q(x_i | x_{i-1}).
+
+        Args:
+            x_prev: x_{i-1}, shape (batch, *dims).
+            i: index in {1..N}: an int or a tensor of shape (batch,).
+            noise: ε ~ N(0, I), the shape of ``x_prev``.
+        """
+        check_tensor(x_prev, "x_prev")
+        check_same_shape(x_prev, check_tensor(noise, "noise"), "x_prev", "noise")
+        idx = self._index(i, 1)
+        return (self._broadcast(torch.sqrt(self.alphas[idx - 1]), x_prev) * x_prev
+                + self._broadcast(torch.sqrt(self.betas[idx - 1]), x_prev) * noise)
+
+    def perturb(self, x0: Tensor, i: Any, noise: Tensor) -> Tensor:
+        r"""The closed form x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε, a draw from q(x_i | x_0); i ∈ {0..N}."""
+        check_tensor(x0, "x0")
+        check_same_shape(x0, check_tensor(noise, "noise"), "x0", "noise")
+        a, s = self.marginal(i)
+        return self._broadcast(a, x0) * x0 + self._broadcast(s, x0) * noise
+
+    # --- the reverse direction ---
+    def posterior_coefficients(self, i: Any) -> tuple[Tensor, Tensor, Tensor]:
+        r"""The posterior q(x_{i-1} | x_i, x_0) = N(c_0 x_0 + c_i x_i, β̃_i I) for i ∈ {1..N}:
+
+        c_0 = √ᾱ_{i-1} β_i/(1-ᾱ_i),  c_i = √α_i (1-ᾱ_{i-1})/(1-ᾱ_i),  β̃_i = (1-ᾱ_{i-1})/(1-ᾱ_i) β_i.
+
+        Returns:
+            (c_0, c_i, β̃_i), float64 tensors of the shape of ``i``.
+        """
+        idx = self._index(i, 1)
+        beta, alpha = self.betas[idx - 1], self.alphas[idx - 1]
+        one_minus_prev, one_minus = self._one_minus_alpha_bars[idx - 1], self._one_minus_alpha_bars[idx]
+        c0 = torch.exp(0.5 * self.log_alpha_bars[idx - 1]) * beta / one_minus
+        ci = torch.sqrt(alpha) * one_minus_prev / one_minus
+        return c0, ci, one_minus_prev / one_minus * beta
+
+    def posterior(self, x0: Tensor, x_t: Tensor, i: Any) -> tuple[Tensor, Tensor]:
+        r"""Mean μ̃_i(x_i, x_0) and variance β̃_i of q(x_{i-1} | x_i, x_0).
+
+        Returns:
+            (mean of the shape of ``x_t``, β̃_i as a float64 tensor of the shape of ``i``).
+        """
+        check_tensor(x0, "x0")
+        check_same_shape(x0, check_tensor(x_t, "x_t"), "x0", "x_t")
+        c0, ci, var = self.posterior_coefficients(i)
+        return self._broadcast(c0, x_t) * x0 + self._broadcast(ci, x_t) * x_t, var
+
+    def mean_from_eps(self, x_t: Tensor, i: Any, eps: Tensor) -> Tensor:
+        r"""μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i: the posterior mean with x_0 written through the noise ε.
+
+        Equal to ``posterior(x0, x_t, i)[0]`` when ε is the noise that made x_i from x_0.
+        """
+        check_tensor(x_t, "x_t")
+        check_same_shape(x_t, check_tensor(eps, "eps"), "x_t", "eps")
+        idx = self._index(i, 1)
+        eps_coef = self.betas[idx - 1] / torch.sqrt(self._one_minus_alpha_bars[idx])
+        inv_sqrt_alpha = 1.0 / torch.sqrt(self.alphas[idx - 1])
+        return self._broadcast(inv_sqrt_alpha, x_t) * (x_t - self._broadcast(eps_coef, x_t) * eps)

@@ -1,0 +1,135 @@
+r"""What a network predicts, and how each prediction becomes a score.
+
+For x_t = α x_0 + σ ε under any SDE of ``scoresde.sde`` the four usual targets are
+
+    eps    ε
+    x0     x_0 = (x_t - σ ε)/α
+    v      v = α ε - σ x_0                       (Salimans & Ho 2022, "Progressive Distillation")
+    score  ∇ log p_t(x_t | x_0) = -ε/σ            (Vincent 2011; Song et al. 2021)
+
+and each determines the others given x_t:  ε = (x_t - α x_0)/σ,  ε = (σ x_t + α v)/(α² + σ²),
+ε = -σ · score. For the exact minimisers, E[ε | x_t] = -σ ∇ log p_t(x_t), so a network that
+predicts the noise gives the score s_θ = -ε_θ/σ(t) (for VP, -ε_θ/√(1 - ᾱ)).
+
+Note the sign: the score is +∇ log p (it points towards higher density). The source
+document writes "score = -∇log p(x)"; that is a slip (docs/math.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+from torch import Tensor, nn
+
+from scoresde._utils import append_dims, check_batch_time, check_choice, check_same_shape, check_tensor, check_time
+from scoresde.sde import SDE
+
+__all__ = ["Prediction", "ScoreModel", "convert", "eps_from", "from_eps"]
+
+Prediction = Literal["eps", "x0", "v", "score"]
+PREDICTIONS: tuple[str, ...] = get_args(Prediction)
+
+
+def eps_from(pred: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) -> Tensor:
+    r"""ε from a prediction of the given kind at x_t = α x_0 + σ ε.
+
+    eps: ε;  x0: (x_t - α x_0)/σ;  v: (σ x_t + α v)/(α² + σ²);  score: -σ · score.
+    ``alpha`` and ``sigma`` broadcast against ``x_t`` (see ``append_dims``).
+    """
+    if kind == "eps":
+        return pred
+    if kind == "x0":
+        return (x_t - alpha * pred) / sigma
+    if kind == "v":
+        return (sigma * x_t + alpha * pred) / (alpha * alpha + sigma * sigma)
+    if kind == "score":
+        return -sigma * pred
+    raise ValueError(f"kind must be one of {', '.join(map(repr, PREDICTIONS))}; got {kind!r}")
+
+
+def from_eps(eps: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) -> Tensor:
+    r"""The prediction of the given kind that corresponds to ε at x_t = α x_0 + σ ε.
+
+    eps: ε;  x0: (x_t - σ ε)/α;  v: α ε - σ x_0;  score: -ε/σ.
+    """
+    if kind == "eps":
+        return eps
+    if kind == "score":
+        return -eps / sigma
+    x0 = (x_t - sigma * eps) / alpha
+    if kind == "x0":
+        return x0
+    if kind == "v":
+        return alpha * eps - sigma * x0
+    raise ValueError(f"kind must be one of {', '.join(map(repr, PREDICTIONS))}; got {kind!r}")
+
+
+def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target: str) -> Tensor:
+    r"""Convert a prediction at (x_t, t) from one parameterization to another under ``sde``.
+
+    Goes through ε: ``from_eps(eps_from(pred, source), target)`` with (α, σ) = ``sde.marginal(t)``
+    in ``x_t``'s dtype. Example: ``convert(eps, x, t, sde, source="eps", target="score")`` is -ε/σ(t).
+
+    Args:
+        pred: the prediction, the shape of ``x_t``.
+        x_t: the noisy input, shape (batch, *dims).
+        t: a time in [0, T], a scalar or of shape (batch,).
+        sde: the SDE that defines α(t), σ(t).
+        source, target: each one of "eps", "x0", "v", "score".
+    """
+    check_choice(source, "source", PREDICTIONS)
+    check_choice(target, "target", PREDICTIONS)
+    check_same_shape(check_tensor(x_t, "x_t"), check_tensor(pred, "pred"), "x_t", "pred")
+    if not isinstance(sde, SDE):
+        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    tt = check_time(t, sde.T)
+    check_batch_time(x_t, tt, "x_t")
+    alpha, sigma = (append_dims(c, x_t.ndim).to(device=x_t.device, dtype=x_t.dtype) for c in sde._marginal(tt))
+    return from_eps(eps_from(pred, source, x_t, alpha, sigma), target, x_t, alpha, sigma)
+
+
+class ScoreModel(nn.Module):
+    r"""Turns a network ``net(x, t)`` that predicts ε, x_0, v or the score into ``score_fn(x, t)``.
+
+    ``model(x, t)`` returns s_θ(x, t) = ``convert(net(x, t), x, t, sde, source=predicts, target="score")``,
+    e.g. -ε_θ(x, t)/σ(t) for an ε-network. ``model.predict(x, t, "x0")`` gives any other target
+    (the denoiser x̂_0, Tweedie's formula for the exact score). The network sees the continuous
+    time t ∈ [0, T] of shape (batch,).
+
+    Args:
+        net: a module called as ``net(x, t)`` returning a tensor of the shape of x.
+        sde: the SDE it was trained under.
+        predicts: what ``net`` outputs: "eps" (default), "x0", "v" or "score".
+    """
+
+    def __init__(self, net: nn.Module, sde: SDE, predicts: str = "eps") -> None:
+        super().__init__()
+        if not callable(net):
+            raise TypeError(f"net must be callable as net(x, t); got {type(net).__name__}")
+        if not isinstance(sde, SDE):
+            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        self.net = net
+        self.sde = sde
+        self.predicts = check_choice(predicts, "predicts", PREDICTIONS)
+
+    def extra_repr(self) -> str:
+        return f"sde={self.sde!r}, predicts={self.predicts!r}"
+
+    def predict(self, x: Tensor, t: Tensor, target: str = "score") -> Tensor:
+        """The network's prediction at (x, t) converted to ``target`` ("eps", "x0", "v" or "score")."""
+        check_choice(target, "target", PREDICTIONS)
+        check_tensor(x, "x")
+        tt = check_time(t, self.sde.T)
+        check_batch_time(x, tt)
+        t_batch = tt.expand(x.shape[0]) if tt.ndim == 0 else tt
+        out = self.net(x, t_batch.to(device=x.device, dtype=x.dtype))
+        if not isinstance(out, Tensor) or out.shape != x.shape:
+            got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
+            raise ValueError(f"net(x, t) must return a tensor of the shape of x, {tuple(x.shape)}; got {got}")
+        if self.predicts == target:
+            return out
+        return convert(out, x, tt, self.sde, source=self.predicts, target=target)
+
+    def forward(self, x: Tensor, t: Tensor) -> Tensor:
+        """The score s_θ(x, t) ≈ ∇ₓ log p_t(x)."""
+        return self.predict(x, t, "score")

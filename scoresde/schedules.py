@@ -1,0 +1,278 @@
+r"""Noise schedules: continuous β(t) on [0, 1] and discrete DDPM sequences β_1..β_N.
+
+A continuous schedule is a rate β(t) > 0. Everything else follows from it:
+
+    log ᾱ(t) = -∫₀ᵗ β(s) ds          (closed form for every schedule here)
+    ᾱ(t)     = exp(log ᾱ(t)),   σ(t) = √(1 - ᾱ(t))
+    λ(t)     = log(√ᾱ / σ) = ½ log(ᾱ / (1 - ᾱ))      (half the log signal-to-noise ratio)
+
+and λ is strictly decreasing, so it has an inverse t(λ), also in closed form here.
+All arithmetic is float64 (ᾱ near 1 loses digits in float32); cast at the point of use.
+
+Discrete DDPM sequences (Ho et al. 2020; Nichol & Dhariwal 2021) are float64 tensors
+β_1..β_N with ᾱ_i = Π_{j≤i}(1 - β_j); ``PiecewiseConstantSchedule`` is the continuous
+schedule that reproduces a discrete ᾱ_i exactly at t_i = i/N (see ``scoresde.ddpm``).
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from scoresde._utils import FLOAT64, as_float64, check_finite, check_positive_float, check_positive_int, check_time
+
+__all__ = [
+    "CosineSchedule",
+    "LinearSchedule",
+    "PiecewiseConstantSchedule",
+    "Schedule",
+    "cosine_betas",
+    "linear_betas",
+]
+
+
+def softplus64(x: Tensor) -> Tensor:
+    """log(1 + eˣ) without overflow and without torch's threshold cut-off (exact in float64)."""
+    return x.clamp(min=0) + torch.log1p(torch.exp(-x.abs()))
+
+
+def half_log_snr(log_alpha_bar: Tensor) -> Tensor:
+    """λ = ½ (log ᾱ - log(1 - ᾱ)), computed from log ᾱ without cancellation."""
+    return 0.5 * (log_alpha_bar - torch.log(-torch.expm1(log_alpha_bar)))
+
+
+def check_lambda(lam: Any, lam_low: float, lam_high: float) -> Tensor:
+    """Return ``lam`` as float64 after checking it lies in [lam_low, lam_high] (1e-12 relative slack
+    for values that are themselves the round-off image of an end point)."""
+    lam64 = as_float64(lam, "lam")
+    slack = 1e-12 * max(1.0, abs(lam_low), abs(lam_high) if math.isfinite(lam_high) else 0.0)
+    if lam64.numel() and (
+        torch.isnan(lam64).any() or (lam64 < lam_low - slack).any() or (lam64 > lam_high + slack).any()
+    ):
+        raise ValueError(
+            f"lam must lie in [λ(T), λ(0)] = [{lam_low:.6g}, {lam_high:.6g}]; "
+            f"got values in [{float(lam64.min()):g}, {float(lam64.max()):g}]"
+        )
+    return lam64
+
+
+class Schedule(ABC):
+    r"""A continuous variance-preserving schedule β(t) on t ∈ [0, T], T = 1.
+
+    Subclasses give β(t), its closed-form integral and the inverse of that integral;
+    the rest (ᾱ, σ, λ and t(λ)) is derived here once.
+    """
+
+    T: float = 1.0
+
+    # --- what a subclass provides (float64 in, float64 out, inputs already checked) ---
+    @abstractmethod
+    def _beta(self, t: Tensor) -> Tensor: ...
+
+    @abstractmethod
+    def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
+        """L(t) = ∫₀ᵗ β(s) ds = -log ᾱ(t)."""
+
+    @abstractmethod
+    def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
+        """The inverse of L(t) on [0, L(T)]."""
+
+    # --- unchecked helpers used inside the package ---
+    def _log_alpha_bar(self, t: Tensor) -> Tensor:
+        return -self._neg_log_alpha_bar(t)
+
+    def _lambda(self, t: Tensor) -> Tensor:
+        return half_log_snr(self._log_alpha_bar(t))
+
+    # --- public API ---
+    def beta(self, t: Any) -> Tensor:
+        """β(t), the instantaneous noise rate, float64 of the shape of ``t``."""
+        return self._beta(check_time(t, self.T))
+
+    def log_alpha_bar(self, t: Any) -> Tensor:
+        r"""log ᾱ(t) = -∫₀ᵗ β(s) ds, in closed form."""
+        return self._log_alpha_bar(check_time(t, self.T))
+
+    def alpha_bar(self, t: Any) -> Tensor:
+        r"""ᾱ(t) = exp(-∫₀ᵗ β(s) ds)."""
+        return torch.exp(self.log_alpha_bar(t))
+
+    def sigma(self, t: Any) -> Tensor:
+        r"""σ(t) = √(1 - ᾱ(t)), computed as √(-expm1(log ᾱ)) to keep digits near t = 0."""
+        return torch.sqrt(-torch.expm1(self.log_alpha_bar(t)))
+
+    def lambda_(self, t: Any) -> Tensor:
+        r"""Half log-SNR λ(t) = log(√ᾱ(t)/σ(t)); +inf at t = 0, strictly decreasing."""
+        return self._lambda(check_time(t, self.T))
+
+    def t_of_lambda(self, lam: Any) -> Tensor:
+        r"""Inverse of λ(t): ᾱ = sigmoid(2λ), so -log ᾱ = softplus(-2λ), then invert -log ᾱ(t).
+
+        Args:
+            lam: values in [λ(T), +inf]; +inf maps to t = 0.
+        """
+        lam64 = check_lambda(lam, float(self._lambda(torch.tensor(self.T, dtype=FLOAT64))), math.inf)
+        L = softplus64(-2.0 * lam64)
+        return self._t_of_neg_log_alpha_bar(L).clamp(0.0, self.T)
+
+
+class LinearSchedule(Schedule):
+    r"""β(t) = β_min + (β_max - β_min) t (Song et al. 2021, "Score-Based Generative Modeling
+    through Stochastic Differential Equations", VP SDE with β_min = 0.1, β_max = 20).
+
+    Closed forms: -log ᾱ(t) = β_min t + ½ (β_max - β_min) t², and its inverse
+    t(L) = 2L / (β_min + √(β_min² + 2 (β_max - β_min) L)) (the cancellation-free root).
+    """
+
+    def __init__(self, beta_min: float = 0.1, beta_max: float = 20.0) -> None:
+        self.beta_min = check_positive_float(beta_min, "beta_min")
+        self.beta_max = check_positive_float(beta_max, "beta_max")
+        if self.beta_min >= self.beta_max:
+            raise ValueError(f"beta_min must be < beta_max; got beta_min={beta_min}, beta_max={beta_max}")
+
+    def __repr__(self) -> str:
+        return f"LinearSchedule(beta_min={self.beta_min}, beta_max={self.beta_max})"
+
+    def _beta(self, t: Tensor) -> Tensor:
+        return self.beta_min + (self.beta_max - self.beta_min) * t
+
+    def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
+        return self.beta_min * t + 0.5 * (self.beta_max - self.beta_min) * t * t
+
+    def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
+        slope = self.beta_max - self.beta_min
+        return 2.0 * L / (self.beta_min + torch.sqrt(self.beta_min**2 + 2.0 * slope * L))
+
+
+def _cosine_u(t: Tensor, s: float) -> Tensor:
+    return 0.5 * math.pi * (t + s) / (1.0 + s)
+
+
+def _cosine_neg_log_alpha_bar_raw(t: Tensor, s: float) -> Tensor:
+    r"""-log(f(t)/f(0)) with f(t) = cos²(π/2 · (t + s)/(1 + s)), written as
+    -2 log1p(cos Δ - 1 - tan u₀ sin Δ), Δ = u(t) - u(0), which keeps full relative precision at small t."""
+    u0 = _cosine_u(torch.zeros((), dtype=FLOAT64), s)
+    delta = _cosine_u(t, s) - u0
+    return -2.0 * torch.log1p(-2.0 * torch.sin(0.5 * delta) ** 2 - torch.tan(u0) * torch.sin(delta))
+
+
+class CosineSchedule(Schedule):
+    r"""The cosine schedule of Nichol & Dhariwal 2021 ("Improved Denoising Diffusion
+    Probabilistic Models"), ᾱ(t) = f(t)/f(0), f(t) = cos²(π/2 · (t + s)/(1 + s)), s = 0.008.
+
+    Its rate β(t) = π/(1+s) · tan(π/2 · (t + s)/(1 + s)) is infinite at t = 1. The usual
+    remedy clips β: Nichol & Dhariwal clip the discrete β_i at 0.999; the continuous-time
+    analogue (Lu et al. 2022, DPM-Solver, ``cosine_beta_max = 999``) caps the rate at
+    ``beta_max``. Here β(t) = min(β_raw(t), β_max), and the integral stays exact: after the
+    time t_c where β_raw(t_c) = β_max, log ᾱ falls linearly with slope β_max. So β, ᾱ,
+    σ and λ are finite, consistent and invertible on all of [0, 1].
+    """
+
+    def __init__(self, s: float = 0.008, beta_max: float = 999.0) -> None:
+        self.s = check_positive_float(s, "s", allow_zero=True)
+        self.beta_max = check_positive_float(beta_max, "beta_max")
+        beta0 = math.pi / (1 + self.s) * math.tan(0.5 * math.pi * self.s / (1 + self.s))
+        if self.beta_max <= beta0:
+            raise ValueError(f"beta_max must exceed the schedule's β(0) = {beta0:.6g}; got {beta_max}")
+        u_c = math.atan(self.beta_max * (1 + self.s) / math.pi)
+        self.t_clip = min(u_c * 2 * (1 + self.s) / math.pi - self.s, 1.0)
+        self._L_clip = float(_cosine_neg_log_alpha_bar_raw(torch.tensor(self.t_clip, dtype=FLOAT64), self.s))
+
+    def __repr__(self) -> str:
+        return f"CosineSchedule(s={self.s}, beta_max={self.beta_max})"
+
+    def _beta(self, t: Tensor) -> Tensor:
+        raw = math.pi / (1 + self.s) * torch.tan(_cosine_u(t.clamp(max=self.t_clip), self.s))
+        return torch.where(t <= self.t_clip, raw, torch.full_like(raw, self.beta_max))
+
+    def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
+        raw = _cosine_neg_log_alpha_bar_raw(t.clamp(max=self.t_clip), self.s)
+        return raw + self.beta_max * (t - self.t_clip).clamp(min=0.0)
+
+    def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
+        # cos u = e^{-L/2} cos u₀; tan u from sin² u = sin² u₀ + cos² u₀ (1 - e^{-L}), free of cancellation.
+        u0 = 0.5 * math.pi * self.s / (1 + self.s)
+        Lc = L.clamp(max=self._L_clip)
+        sin_u = torch.sqrt(math.sin(u0) ** 2 - math.cos(u0) ** 2 * torch.expm1(-Lc))
+        u = torch.atan2(sin_u, torch.exp(-0.5 * Lc) * math.cos(u0))
+        t_raw = u * 2 * (1 + self.s) / math.pi - self.s
+        t_lin = self.t_clip + (L - self._L_clip) / self.beta_max
+        return torch.where(L <= self._L_clip, t_raw, t_lin)
+
+
+class PiecewiseConstantSchedule(Schedule):
+    r"""The continuous schedule of a discrete DDPM chain β_1..β_N, exact at t_i = i/N.
+
+    β(t) = -N log(1 - β_i) on ((i-1)/N, i/N], so ∫_{t_{i-1}}^{t_i} β = -log(1 - β_i) and
+    ᾱ(t_i) = Π_{j≤i} (1 - β_j) exactly; between grid points log ᾱ is linear in t.
+    Used by ``VPSDE.from_ddpm``.
+    """
+
+    def __init__(self, betas: Any) -> None:
+        b = validate_betas(betas)
+        self.betas = b
+        self.N = b.numel()
+        self.rates = -self.N * torch.log1p(-b)  # β(t) on each interval
+        self.knots = torch.cat([torch.zeros(1, dtype=FLOAT64), torch.cumsum(-torch.log1p(-b), 0)])  # L(t_i)
+
+    def __repr__(self) -> str:
+        return f"PiecewiseConstantSchedule(N={self.N})"
+
+    def _interval(self, t: Tensor) -> Tensor:
+        """Index i ∈ {1..N} of the interval ((i-1)/N, i/N] holding t (1 at t = 0)."""
+        return torch.ceil(t * self.N).long().clamp(1, self.N)
+
+    def _beta(self, t: Tensor) -> Tensor:
+        return self.rates.to(t.device)[self._interval(t) - 1]
+
+    def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
+        i = self._interval(t)
+        knots, rates = self.knots.to(t.device), self.rates.to(t.device)
+        return knots[i - 1] + rates[i - 1] * (t - (i - 1).to(FLOAT64) / self.N)
+
+    def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
+        knots, rates = self.knots.to(L.device), self.rates.to(L.device)
+        i = torch.searchsorted(knots, L.contiguous()).clamp(1, self.N)
+        return (i - 1).to(FLOAT64) / self.N + (L - knots[i - 1]) / rates[i - 1]
+
+
+def validate_betas(betas: Any, name: str = "betas") -> Tensor:
+    """Return a discrete β sequence as a 1-D float64 tensor after checking 0 < β_i < 1."""
+    b = as_float64(betas, name)
+    if b.ndim != 1 or b.numel() == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D sequence; got shape {tuple(b.shape)}")
+    check_finite(b, name)
+    if (b <= 0).any() or (b >= 1).any():
+        raise ValueError(f"{name} must lie in the open interval (0, 1); got values in "
+                         f"[{float(b.min()):g}, {float(b.max()):g}]")
+    return b
+
+
+def linear_betas(n: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> Tensor:
+    r"""Ho et al. 2020's linear DDPM schedule: β_i evenly spaced from ``beta_start`` to ``beta_end``.
+
+    With N = 1000, 1e-4 → 0.02 it is the VP SDE's β(t) = 0.1 + 19.9 t sampled as
+    β_i = β((i-1)/(N-1))/N (Song et al. 2021, Appendix B); ``docs/math.md`` gives the measured gap.
+    """
+    check_positive_int(n, "n")
+    for value, name in ((beta_start, "beta_start"), (beta_end, "beta_end")):
+        if check_positive_float(value, name) >= 1:
+            raise ValueError(f"{name} must lie in (0, 1); got {value}")
+    return torch.linspace(beta_start, beta_end, n, dtype=FLOAT64)
+
+
+def cosine_betas(n: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> Tensor:
+    r"""Nichol & Dhariwal 2021's cosine DDPM schedule: β_i = min(1 - ᾱ(i/N)/ᾱ((i-1)/N), max_beta),
+    ᾱ(t) = f(t)/f(0), f(t) = cos²(π/2 · (t + s)/(1 + s)); the clip keeps β_N < 1.
+    """
+    check_positive_int(n, "n")
+    check_positive_float(s, "s", allow_zero=True)
+    if check_positive_float(max_beta, "max_beta") >= 1:
+        raise ValueError(f"max_beta must lie in (0, 1); got {max_beta}")
+    t = torch.arange(n + 1, dtype=FLOAT64) / n
+    L = _cosine_neg_log_alpha_bar_raw(t, s)
+    return (-torch.expm1(-(L[1:] - L[:-1]))).clamp(max=max_beta)

@@ -1,0 +1,372 @@
+r"""Linear-Gaussian SDEs dx = f(t) x dt + g(t) dw on t ∈ [0, T], T = 1 (Song et al. 2021,
+"Score-Based Generative Modeling through Stochastic Differential Equations").
+
+Each SDE is described by its marginal coefficients, x_t = α(t) x_0 + σ(t) ε, ε ~ N(0, I):
+
+    VP      α = √ᾱ(t),  σ = √(1 - ᾱ(t))          f = -β/2,  g² = β
+    sub-VP  α = √ᾱ(t),  σ = 1 - ᾱ(t)             f = -β/2,  g² = β (1 - ᾱ²)
+    VE      α = 1,      σ = σ_min (σ_max/σ_min)^t  f = 0,     g² = dσ²/dt = 2 σ² log(σ_max/σ_min)
+
+Drift and diffusion follow from (α, σ) for any such SDE (``coefficients_from_marginal``):
+the mean obeys dα/dt = f α and the variance dσ²/dt = 2 f σ² + g², so
+
+    f(t) = d log α / dt,    g(t)² = dσ²/dt - 2 f(t) σ(t)².
+
+The subclasses give the closed forms; the tests check them against this derivation.
+The reverse-time SDE and the probability-flow ODE (Anderson 1982; Song et al. 2021) are
+derived once, for every SDE, in ``SDE.reverse``.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from scoresde._utils import (
+    FLOAT64,
+    append_dims,
+    check_batch_time,
+    check_positive_float,
+    check_positive_int,
+    check_same_shape,
+    check_tensor,
+    check_time,
+)
+from scoresde.ddpm import DDPM
+from scoresde.schedules import LinearSchedule, PiecewiseConstantSchedule, Schedule, check_lambda, softplus64
+
+__all__ = ["SDE", "VESDE", "VPSDE", "ReverseSDE", "ScoreFn", "SubVPSDE", "coefficients_from_marginal"]
+
+ScoreFn = Callable[[Tensor, Tensor], Tensor]
+"""A score function ``score_fn(x, t) -> ∇ₓ log p_t(x)``; x of shape (batch, *dims), t of shape (batch,)."""
+
+
+def coefficients_from_marginal(sde: SDE, t: Any) -> tuple[Tensor, Tensor]:
+    r"""Drift and squared diffusion derived from the marginal coefficients by autograd:
+
+    f(t) = d log α(t)/dt,   g(t)² = dσ(t)²/dt - 2 f(t) σ(t)².
+
+    Works for any ``SDE`` that implements ``_marginal``; a new SDE needs nothing else. Where σ(t) = 0
+    and σ is a square root (VP and sub-VP at t = 0) the autograd derivative is undefined (NaN):
+    the closed forms of the subclasses hold there.
+
+    Returns:
+        (f(t), g(t)²), float64 tensors of the shape of ``t``.
+    """
+    tt = check_time(t, sde.T).detach().clone()
+    with torch.enable_grad():
+        tt.requires_grad_(True)
+        alpha, sigma = sde._marginal(tt)
+        f = _time_derivative(torch.log(alpha), tt)
+        var = sigma * sigma
+        dvar = _time_derivative(var, tt)
+    return f, dvar - 2.0 * f * var.detach()
+
+
+def _time_derivative(y: Tensor, t: Tensor) -> Tensor:
+    """dy/dt elementwise for y computed elementwise from t (zero where y does not depend on t)."""
+    if not y.requires_grad:
+        return torch.zeros_like(t).detach()
+    (dy,) = torch.autograd.grad(y.sum(), t, retain_graph=True, allow_unused=True)
+    return torch.zeros_like(t).detach() if dy is None else dy.detach()
+
+
+class SDE(ABC):
+    r"""A linear-Gaussian diffusion dx = f(t) x dt + g(t) dw with marginals x_t = α(t) x_0 + σ(t) ε.
+
+    A subclass implements ``_marginal`` (α, σ in float64) and ``prior_std``; it may override
+    ``_drift_coef``, ``_diffusion`` and ``_t_of_lambda`` with closed forms. Public methods
+    check their inputs; the underscored ones take float64 tensors already checked.
+    """
+
+    T: float = 1.0
+
+    # --- what a subclass provides ---
+    @abstractmethod
+    def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        """(α(t), σ(t)) for a float64 tensor t in [0, T]."""
+
+    @property
+    @abstractmethod
+    def prior_std(self) -> float:
+        """Standard deviation of the prior N(0, prior_std² I) that approximates p_T."""
+
+    def _drift_coef(self, t: Tensor) -> Tensor:
+        return coefficients_from_marginal(self, t)[0]
+
+    def _diffusion(self, t: Tensor) -> Tensor:
+        return torch.sqrt(coefficients_from_marginal(self, t)[1].clamp(min=0.0))
+
+    def _lambda(self, t: Tensor) -> Tensor:
+        alpha, sigma = self._marginal(t)
+        return torch.log(alpha) - torch.log(sigma)
+
+    def _t_of_lambda(self, lam: Tensor) -> Tensor:
+        """Generic inverse of the decreasing λ(t) by bisection (float64 to the last bit)."""
+        lo, hi = torch.zeros_like(lam), torch.full_like(lam, self.T)
+        for _ in range(64):
+            mid = 0.5 * (lo + hi)
+            above = self._lambda(mid) > lam  # λ decreasing: the root lies to the right of mid
+            lo, hi = torch.where(above, mid, lo), torch.where(above, hi, mid)
+        return 0.5 * (lo + hi)
+
+    # --- coefficients ---
+    def marginal(self, t: Any) -> tuple[Tensor, Tensor]:
+        r"""(α(t), σ(t)) with x_t = α(t) x_0 + σ(t) ε; float64 tensors of the shape of ``t``."""
+        return self._marginal(check_time(t, self.T))
+
+    def drift_coef(self, t: Any) -> Tensor:
+        r"""f(t) in the drift f(t)·x; f = d log α/dt. Float64, shape of ``t``."""
+        return self._drift_coef(check_time(t, self.T))
+
+    def diffusion(self, t: Any) -> Tensor:
+        r"""g(t), the diffusion coefficient; g² = dσ²/dt - 2 f σ². Float64, shape of ``t``."""
+        return self._diffusion(check_time(t, self.T))
+
+    def drift(self, x: Tensor, t: Any) -> Tensor:
+        r"""The forward drift f(t)·x, in ``x``'s dtype; ``t`` a scalar or of shape (batch,)."""
+        return self._coef(self._drift_coef, x, t) * x
+
+    def lambda_(self, t: Any) -> Tensor:
+        r"""Half log-SNR λ(t) = log(α(t)/σ(t)), strictly decreasing; +inf where σ = 0."""
+        return self._lambda(check_time(t, self.T))
+
+    def t_of_lambda(self, lam: Any) -> Tensor:
+        r"""The inverse of λ(t): the time at which log(α/σ) = ``lam``, for lam in [λ(T), λ(0)]."""
+        ends = self._lambda(torch.tensor([self.T, 0.0], dtype=FLOAT64))
+        lam64 = check_lambda(lam, float(ends[0]), float(ends[1]))
+        return self._t_of_lambda(lam64).clamp(0.0, self.T)
+
+    def _coef(self, fn: Callable[[Tensor], Tensor], x: Tensor, t: Any) -> Tensor:
+        """Evaluate a time coefficient for a batch ``x`` and shape it to broadcast against it."""
+        check_tensor(x, "x")
+        tt = check_time(t, self.T)
+        check_batch_time(x, tt)
+        return append_dims(fn(tt.to(x.device)), x.ndim).to(x.dtype)
+
+    # --- distributions ---
+    def perturb(self, x0: Tensor, t: Any, noise: Tensor) -> Tensor:
+        r"""x_t = α(t) x_0 + σ(t) ε, a draw from p_{0t}(x_t | x_0) given the noise ε."""
+        check_same_shape(check_tensor(x0, "x0"), check_tensor(noise, "noise"), "x0", "noise")
+        tt = check_time(t, self.T)
+        check_batch_time(x0, tt, "x0")
+        alpha, sigma = self._marginal(tt.to(x0.device))
+        return append_dims(alpha, x0.ndim).to(x0.dtype) * x0 + append_dims(sigma, x0.ndim).to(x0.dtype) * noise
+
+    def prior_sample(
+        self,
+        shape: Sequence[int],
+        generator: torch.Generator | None = None,
+        *,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str | None = None,
+    ) -> Tensor:
+        r"""x_T ~ N(0, prior_std² I) of the given shape (batch first)."""
+        dims = tuple(shape)
+        for n in dims:
+            check_positive_int(n, "shape entries")
+        if device is None and generator is not None:
+            device = generator.device
+        return self.prior_std * torch.randn(dims, generator=generator, dtype=dtype, device=device)
+
+    def prior_logp(self, z: Tensor) -> Tensor:
+        r"""log N(z; 0, s² I) = -|z|²/(2s²) - D/2 · log(2π s²), s = prior_std, summed over all but the
+        batch dimension. Returns shape (batch,)."""
+        check_tensor(z, "z")
+        if z.ndim < 1:
+            raise ValueError(f"z must have a batch dimension; got shape {tuple(z.shape)}")
+        s2 = self.prior_std**2
+        D = math.prod(z.shape[1:])
+        return -0.5 * z.pow(2).flatten(1).sum(1) / s2 - 0.5 * D * math.log(2 * math.pi * s2)
+
+    def reverse(self, score_fn: ScoreFn, probability_flow: bool = False) -> ReverseSDE:
+        r"""The reverse-time SDE (Anderson 1982) or the probability-flow ODE driven by ``score_fn``."""
+        return ReverseSDE(self, score_fn, probability_flow)
+
+
+class ReverseSDE:
+    r"""The reverse-time process of an ``SDE`` given the score s(x, t) ≈ ∇ₓ log p_t(x).
+
+    Reverse SDE (Anderson 1982), run from t = T down to 0 (dt < 0, w̄ a reverse-time Wiener process):
+
+        dx = [f(t) x - g(t)² s(x, t)] dt + g(t) dw̄
+
+    Probability-flow ODE (Song et al. 2021, eq. 13), which has the same marginals p_t:
+
+        dx/dt = f(t) x - ½ g(t)² s(x, t)
+
+    Args:
+        sde: the forward SDE.
+        score_fn: ``score_fn(x, t)`` with t of shape (batch,).
+        probability_flow: the ODE (True) or the SDE (False).
+    """
+
+    def __init__(self, sde: SDE, score_fn: ScoreFn, probability_flow: bool = False) -> None:
+        if not isinstance(sde, SDE):
+            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        if not callable(score_fn):
+            raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
+        self.sde = sde
+        self.score_fn = score_fn
+        self.probability_flow = bool(probability_flow)
+
+    def __repr__(self) -> str:
+        kind = "probability-flow ODE" if self.probability_flow else "reverse SDE"
+        return f"ReverseSDE({self.sde!r}, {kind})"
+
+    def drift(self, x: Tensor, t: Any) -> Tensor:
+        r"""f(t) x - c g(t)² s(x, t) with c = 1 (SDE) or ½ (probability-flow ODE), in dt of the forward time."""
+        check_tensor(x, "x")
+        tt = check_time(t, self.sde.T)
+        check_batch_time(x, tt)
+        t_batch = tt.expand(x.shape[0]) if tt.ndim == 0 and x.ndim > 0 else tt
+        f = append_dims(self.sde._drift_coef(tt.to(x.device)), x.ndim).to(x.dtype)
+        g2 = append_dims(self.sde._diffusion(tt.to(x.device)) ** 2, x.ndim).to(x.dtype)
+        score = self.score_fn(x, t_batch.to(device=x.device, dtype=x.dtype))
+        check_same_shape(x, score, "x", "score_fn(x, t)")
+        return f * x - (0.5 if self.probability_flow else 1.0) * g2 * score
+
+    def diffusion(self, t: Any) -> Tensor:
+        """g(t) for the reverse SDE; zero for the probability-flow ODE. Float64, shape of ``t``."""
+        g = self.sde.diffusion(t)
+        return torch.zeros_like(g) if self.probability_flow else g
+
+
+def _schedule_from_args(beta_min: float | None, beta_max: float | None, schedule: Schedule | None) -> Schedule:
+    if schedule is None:
+        return LinearSchedule(0.1 if beta_min is None else beta_min, 20.0 if beta_max is None else beta_max)
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a scoresde Schedule; got {type(schedule).__name__}")
+    if beta_min is not None or beta_max is not None:
+        raise TypeError("give either beta_min/beta_max (a linear schedule) or schedule, not both")
+    return schedule
+
+
+class _ScheduledSDE(SDE):
+    """Shared by the VP and sub-VP SDEs: a β schedule, drift -½β(t)x and the prior N(0, I)."""
+
+    def __init__(
+        self, beta_min: float | None = None, beta_max: float | None = None, *, schedule: Schedule | None = None
+    ) -> None:
+        self.schedule = _schedule_from_args(beta_min, beta_max, schedule)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(schedule={self.schedule!r})"
+
+    @property
+    def prior_std(self) -> float:
+        return 1.0
+
+    def _drift_coef(self, t: Tensor) -> Tensor:
+        return -0.5 * self.schedule._beta(t)
+
+
+class VPSDE(_ScheduledSDE):
+    r"""Variance-preserving SDE dx = -½ β(t) x dt + √β(t) dw (Song et al. 2021), the continuous-time
+    limit of the DDPM chain. Marginals: α = √ᾱ(t), σ = √(1 - ᾱ(t)), so α² + σ² = 1.
+
+    Args:
+        beta_min, beta_max: the linear schedule β(t) = β_min + (β_max - β_min) t (default 0.1, 20).
+        schedule: any ``Schedule`` instead (e.g. ``CosineSchedule()``); not together with beta_min/beta_max.
+    """
+
+    def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        log_ab = self.schedule._log_alpha_bar(t)
+        return torch.exp(0.5 * log_ab), torch.sqrt(-torch.expm1(log_ab))
+
+    def _diffusion(self, t: Tensor) -> Tensor:
+        return torch.sqrt(self.schedule._beta(t))
+
+    def _lambda(self, t: Tensor) -> Tensor:
+        return self.schedule._lambda(t)
+
+    def _t_of_lambda(self, lam: Tensor) -> Tensor:
+        # ᾱ = sigmoid(2λ), so -log ᾱ = softplus(-2λ)
+        return self.schedule._t_of_neg_log_alpha_bar(softplus64(-2.0 * lam))
+
+    @classmethod
+    def from_ddpm(cls, betas: Any) -> VPSDE:
+        r"""The VP SDE whose ᾱ(t_i) equals the chain's ᾱ_i = Π_{j≤i}(1 - β_j) exactly at t_i = i/N.
+
+        β(t) = -N log(1 - β_i) on ((i-1)/N, i/N] (``PiecewiseConstantSchedule``); the map is exact,
+        not the first-order β(t_i) ≈ N β_i. Accepts a β sequence or a ``DDPM``.
+        """
+        b = betas.betas if isinstance(betas, DDPM) else betas
+        return cls(schedule=PiecewiseConstantSchedule(b))
+
+    def to_ddpm(self, N: int) -> DDPM:
+        r"""The DDPM chain that this SDE induces at t_i = i/N: β_i = 1 - ᾱ(t_i)/ᾱ(t_{i-1}), exactly.
+
+        ``VPSDE.from_ddpm(sde.to_ddpm(N))`` agrees with ``sde`` at every t_i. (The common first-order
+        map β_i ≈ β(t_i)/N, as in Ho et al.'s linear schedule, has an ᾱ error that falls like 1/N;
+        docs/math.md gives the measured numbers.)
+        """
+        check_positive_int(N, "N")
+        grid = torch.arange(N + 1, dtype=FLOAT64) / N
+        L = self.schedule._neg_log_alpha_bar(grid)
+        return DDPM(-torch.expm1(-(L[1:] - L[:-1])))
+
+
+class SubVPSDE(_ScheduledSDE):
+    r"""Sub-VP SDE dx = -½ β x dt + √(β (1 - ᾱ(t)²)) dw (Song et al. 2021, eq. 29).
+    Marginals: α = √ᾱ(t), σ = 1 - ᾱ(t), a variance below the VP one at every t.
+
+    Args as ``VPSDE``.
+    """
+
+    def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        log_ab = self.schedule._log_alpha_bar(t)
+        return torch.exp(0.5 * log_ab), -torch.expm1(log_ab)
+
+    def _diffusion(self, t: Tensor) -> Tensor:
+        return torch.sqrt(self.schedule._beta(t) * -torch.expm1(2.0 * self.schedule._log_alpha_bar(t)))
+
+    def _t_of_lambda(self, lam: Tensor) -> Tensor:
+        # λ = log(√ᾱ/(1-ᾱ)). With w = e^{-λ}: 1 - ᾱ = σ = 2w/(w + √(w² + 4)), free of cancellation.
+        w = torch.exp(-lam)
+        sigma = 2.0 * w / (w + torch.sqrt(w * w + 4.0))
+        return self.schedule._t_of_neg_log_alpha_bar(-torch.log1p(-sigma))
+
+
+class VESDE(SDE):
+    r"""Variance-exploding SDE dx = √(d σ²/dt) dw with σ(t) = σ_min (σ_max/σ_min)^t (Song et al. 2021,
+    the continuous limit of SMLD / NCSN, Song & Ermon 2019).
+
+    As in that paper, the marginal is x_t = x_0 + σ(t) ε with σ(0) = σ_min: the process at t = 0 is the
+    data smoothed by N(0, σ_min² I), and the SDE's transition from s to t has variance σ(t)² - σ(s)².
+
+    Args:
+        sigma_min: σ(0) > 0 (default 0.01).
+        sigma_max: σ(1) > sigma_min (default 50); the prior is N(0, σ_max² I).
+    """
+
+    def __init__(self, sigma_min: float = 0.01, sigma_max: float = 50.0) -> None:
+        self.sigma_min = check_positive_float(sigma_min, "sigma_min")
+        self.sigma_max = check_positive_float(sigma_max, "sigma_max")
+        if self.sigma_min >= self.sigma_max:
+            raise ValueError(f"sigma_min must be < sigma_max; got sigma_min={sigma_min}, sigma_max={sigma_max}")
+        self._log_ratio = math.log(self.sigma_max / self.sigma_min)
+
+    def __repr__(self) -> str:
+        return f"VESDE(sigma_min={self.sigma_min}, sigma_max={self.sigma_max})"
+
+    @property
+    def prior_std(self) -> float:
+        return self.sigma_max
+
+    def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        return torch.ones_like(t), self.sigma_min * torch.exp(self._log_ratio * t)
+
+    def _drift_coef(self, t: Tensor) -> Tensor:
+        return torch.zeros_like(t)
+
+    def _diffusion(self, t: Tensor) -> Tensor:
+        return self._marginal(t)[1] * math.sqrt(2.0 * self._log_ratio)
+
+    def _t_of_lambda(self, lam: Tensor) -> Tensor:
+        return (-lam - math.log(self.sigma_min)) / self._log_ratio
