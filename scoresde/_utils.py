@@ -30,6 +30,10 @@ def append_dims(v: Tensor, ndim: int) -> Tensor:
     Returns:
         A view of ``v`` with ``ndim - v.ndim`` trailing singleton dimensions.
     """
+    if not isinstance(v, Tensor):
+        raise TypeError(f"append_dims: v must be a torch.Tensor; got {type(v).__name__}")
+    if isinstance(ndim, bool) or not isinstance(ndim, int):
+        raise TypeError(f"append_dims: ndim must be an int; got {type(ndim).__name__} {ndim!r}")
     missing = ndim - v.ndim
     if missing < 0:
         raise ValueError(f"append_dims: v has {v.ndim} dimensions, more than the {ndim} asked for")

@@ -119,6 +119,8 @@ class GaussianMixture:
     def marginal(self, sde: SDE, t: float) -> GaussianMixture:
         r"""The mixture p_t at one time t: means α μ_k, covariances α² Σ_k + σ² I."""
         alpha, sigma = self._coefficients(sde, t, None)
+        if alpha.numel() != 1:
+            raise ValueError(f"t must be a scalar (one time) in marginal; got shape {tuple(alpha.shape)}")
         a, s = float(alpha), float(sigma)
         eye = torch.eye(self.dim, dtype=FLOAT64)
         return GaussianMixture(self.weights, a * self.means, a * a * self.covs + s * s * eye)
@@ -143,8 +145,11 @@ class GaussianMixture:
     def marginal_eps(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
         r"""E[ε | x_t = x] = -σ(t) ∇ₓ log p_t(x), the ideal noise prediction (needs σ(t) > 0)."""
         _, score, sigma = self._evaluate(x, t, sde)
-        if (sigma <= 0).any():
-            raise ValueError("marginal_eps needs σ(t) > 0; got a time where σ(t) = 0 (t = 0 under VP / sub-VP)")
+        zero = sigma <= 0
+        if zero.any():
+            t_bad = float(check_time(t, sde.T).expand(sigma.shape)[zero.cpu()][0])
+            raise ValueError(f"t must give σ(t) > 0 in marginal_eps (t > 0 under VP / sub-VP); "
+                             f"got t = {t_bad!r}, where σ(t) = 0")
         return (-sigma.reshape((-1,) + (1,) * (x.ndim - 1)) * score.to(FLOAT64)).to(x.dtype)
 
     def score_fn(self, sde: SDE) -> Callable[[Tensor, Tensor], Tensor]:

@@ -119,6 +119,8 @@ class ScoreModel(nn.Module):
         """The network's prediction at (x, t) converted to ``target`` ("eps", "x0", "v" or "score")."""
         check_choice(target, "target", PREDICTIONS)
         check_tensor(x, "x")
+        if x.ndim < 1:
+            raise ValueError(f"x must have a batch dimension, shape (batch, *dims); got shape {tuple(x.shape)}")
         tt = check_time(t, self.sde.T)
         check_batch_time(x, tt)
         t_batch = tt.expand(x.shape[0]) if tt.ndim == 0 else tt

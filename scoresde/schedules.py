@@ -155,21 +155,23 @@ def _cosine_u(t: Tensor, s: float) -> Tensor:
 def _cosine_neg_log_alpha_bar_raw(t: Tensor, s: float) -> Tensor:
     r"""-log(f(t)/f(0)) with f(t) = cos²(π/2 · (t + s)/(1 + s)), written as
     -2 log1p(cos Δ - 1 - tan u₀ sin Δ), Δ = u(t) - u(0), which keeps full relative precision at small t."""
-    u0 = _cosine_u(torch.zeros((), dtype=FLOAT64), s)
-    delta = _cosine_u(t, s) - u0
-    return -2.0 * torch.log1p(-2.0 * torch.sin(0.5 * delta) ** 2 - torch.tan(u0) * torch.sin(delta))
+    u0 = 0.5 * math.pi * s / (1.0 + s)
+    delta = 0.5 * math.pi * t / (1.0 + s)  # u(t) - u(0), formed without subtracting
+    return -2.0 * torch.log1p(-2.0 * torch.sin(0.5 * delta) ** 2 - math.tan(u0) * torch.sin(delta))
 
 
 class CosineSchedule(Schedule):
     r"""The cosine schedule of Nichol & Dhariwal 2021 ("Improved Denoising Diffusion
     Probabilistic Models"), ᾱ(t) = f(t)/f(0), f(t) = cos²(π/2 · (t + s)/(1 + s)), s = 0.008.
 
-    Its rate β(t) = π/(1+s) · tan(π/2 · (t + s)/(1 + s)) is infinite at t = 1. The usual
-    remedy clips β: Nichol & Dhariwal clip the discrete β_i at 0.999; the continuous-time
-    analogue (Lu et al. 2022, DPM-Solver, ``cosine_beta_max = 999``) caps the rate at
-    ``beta_max``. Here β(t) = min(β_raw(t), β_max), and the integral stays exact: after the
-    time t_c where β_raw(t_c) = β_max, log ᾱ falls linearly with slope β_max. So β, ᾱ,
-    σ and λ are finite, consistent and invertible on all of [0, 1].
+    Its rate β(t) = π/(1+s) · tan(π/2 · (t + s)/(1 + s)) is infinite at t = 1, so it must be
+    clipped. Nichol & Dhariwal clip the discrete β_i at 0.999 (``cosine_betas``); DPM-Solver
+    (Lu et al. 2022) ends time where the rate reaches ``cosine_beta_max = 999`` (t ≈ 0.9946 with
+    their T). Here the rate is capped instead, so that time still runs over all of [0, 1]:
+    β(t) = min(β_raw(t), β_max), and the integral stays exact: after the time t_c (``t_clip``)
+    where β_raw(t_c) = β_max, log ᾱ falls linearly with slope β_max. So β, ᾱ, σ and λ are finite,
+    consistent and invertible on [0, 1]. (The discrete 0.999 clip and this cap are different
+    remedies: they agree except in the last two steps of a 1000-step chain.)
     """
 
     def __init__(self, s: float = 0.008, beta_max: float = 999.0) -> None:
@@ -194,12 +196,17 @@ class CosineSchedule(Schedule):
         return raw + self.beta_max * (t - self.t_clip).clamp(min=0.0)
 
     def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
-        # cos u = e^{-L/2} cos u₀; tan u from sin² u = sin² u₀ + cos² u₀ (1 - e^{-L}), free of cancellation.
+        # cos u = c cos u₀ with c = e^{-L/2}. Solve for Δ = u - u₀ directly (t = Δ · 2(1+s)/π has no
+        # cancellation against s): sin Δ = cos u₀ (1 - c²)/(sin u + c sin u₀), cos Δ = c cos² u₀ + sin u sin u₀,
+        # with sin² u = sin² u₀ + cos² u₀ (1 - c²).
         u0 = 0.5 * math.pi * self.s / (1 + self.s)
         Lc = L.clamp(max=self._L_clip)
-        sin_u = torch.sqrt(math.sin(u0) ** 2 - math.cos(u0) ** 2 * torch.expm1(-Lc))
-        u = torch.atan2(sin_u, torch.exp(-0.5 * Lc) * math.cos(u0))
-        t_raw = u * 2 * (1 + self.s) / math.pi - self.s
+        c, one_minus_c2 = torch.exp(-0.5 * Lc), -torch.expm1(-Lc)
+        sin_u = torch.sqrt(math.sin(u0) ** 2 + math.cos(u0) ** 2 * one_minus_c2)
+        denom = (sin_u + c * math.sin(u0)).clamp(min=torch.finfo(FLOAT64).tiny)  # 0 only at L = 0 when s = 0
+        delta = torch.atan2(math.cos(u0) * one_minus_c2 / denom,
+                            c * math.cos(u0) ** 2 + sin_u * math.sin(u0))
+        t_raw = delta * 2 * (1 + self.s) / math.pi
         t_lin = self.t_clip + (L - self._L_clip) / self.beta_max
         return torch.where(L <= self._L_clip, t_raw, t_lin)
 
@@ -230,9 +237,11 @@ class PiecewiseConstantSchedule(Schedule):
         return self.rates.to(t.device)[self._interval(t) - 1]
 
     def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
+        # L(t) = L_{i-1} + (L_i - L_{i-1}) · (tN - (i-1)): at t = i/N this is L_i to one rounding
         i = self._interval(t)
-        knots, rates = self.knots.to(t.device), self.rates.to(t.device)
-        return knots[i - 1] + rates[i - 1] * (t - (i - 1).to(FLOAT64) / self.N)
+        knots = self.knots.to(t.device)
+        frac = t * self.N - (i - 1).to(FLOAT64)
+        return knots[i - 1] + (knots[i] - knots[i - 1]) * frac
 
     def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
         knots, rates = self.knots.to(L.device), self.rates.to(L.device)

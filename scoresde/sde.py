@@ -52,12 +52,14 @@ def coefficients_from_marginal(sde: SDE, t: Any) -> tuple[Tensor, Tensor]:
     f(t) = d log α(t)/dt,   g(t)² = dσ(t)²/dt - 2 f(t) σ(t)².
 
     Works for any ``SDE`` that implements ``_marginal``; a new SDE needs nothing else. Where σ(t) = 0
-    and σ is a square root (VP and sub-VP at t = 0) the autograd derivative is undefined (NaN):
-    the closed forms of the subclasses hold there.
+    and σ is a square root (the VP SDE at t = 0) the autograd derivative is undefined (NaN): the closed
+    forms of the subclasses hold there.
 
     Returns:
         (f(t), g(t)²), float64 tensors of the shape of ``t``.
     """
+    if not isinstance(sde, SDE):
+        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
     tt = check_time(t, sde.T).detach().clone()
     with torch.enable_grad():
         tt.requires_grad_(True)
@@ -107,7 +109,7 @@ class SDE(ABC):
         return torch.log(alpha) - torch.log(sigma)
 
     def _t_of_lambda(self, lam: Tensor) -> Tensor:
-        """Generic inverse of the decreasing λ(t) by bisection (float64 to the last bit)."""
+        """Generic inverse of the decreasing λ(t) by 64 bisections: absolute error ≤ 2⁻⁶⁴ T ≈ 5e-20."""
         lo, hi = torch.zeros_like(lam), torch.full_like(lam, self.T)
         for _ in range(64):
             mid = 0.5 * (lo + hi)
@@ -167,6 +169,9 @@ class SDE(ABC):
         device: torch.device | str | None = None,
     ) -> Tensor:
         r"""x_T ~ N(0, prior_std² I) of the given shape (batch first)."""
+        if not isinstance(shape, (tuple, list, torch.Size)):
+            raise TypeError(f"shape must be a sequence of ints such as (batch, *dims); "
+                            f"got {type(shape).__name__} {shape!r}")
         dims = tuple(shape)
         for n in dims:
             check_positive_int(n, "shape entries")
@@ -228,6 +233,9 @@ class ReverseSDE:
         f = append_dims(self.sde._drift_coef(tt.to(x.device)), x.ndim).to(x.dtype)
         g2 = append_dims(self.sde._diffusion(tt.to(x.device)) ** 2, x.ndim).to(x.dtype)
         score = self.score_fn(x, t_batch.to(device=x.device, dtype=x.dtype))
+        if not isinstance(score, Tensor):
+            raise TypeError(f"score_fn(x, t) must return a torch.Tensor of the shape of x, {tuple(x.shape)}; "
+                            f"got {type(score).__name__}")
         check_same_shape(x, score, "x", "score_fn(x, t)")
         return f * x - (0.5 if self.probability_flow else 1.0) * g2 * score
 
@@ -303,8 +311,8 @@ class VPSDE(_ScheduledSDE):
         r"""The DDPM chain that this SDE induces at t_i = i/N: β_i = 1 - ᾱ(t_i)/ᾱ(t_{i-1}), exactly.
 
         ``VPSDE.from_ddpm(sde.to_ddpm(N))`` agrees with ``sde`` at every t_i. (The common first-order
-        map β_i ≈ β(t_i)/N, as in Ho et al.'s linear schedule, has an ᾱ error that falls like 1/N;
-        docs/math.md gives the measured numbers.)
+        map β_i ≈ β(s)/N, which Ho et al.'s linear schedule is with s = (i-1)/(N-1), has an ᾱ error that
+        falls like 1/N; docs/math.md gives the measured numbers.)
         """
         check_positive_int(N, "N")
         grid = torch.arange(N + 1, dtype=FLOAT64) / N
@@ -337,8 +345,9 @@ class VESDE(SDE):
     r"""Variance-exploding SDE dx = √(d σ²/dt) dw with σ(t) = σ_min (σ_max/σ_min)^t (Song et al. 2021,
     the continuous limit of SMLD / NCSN, Song & Ermon 2019).
 
-    As in that paper, the marginal is x_t = x_0 + σ(t) ε with σ(0) = σ_min: the process at t = 0 is the
-    data smoothed by N(0, σ_min² I), and the SDE's transition from s to t has variance σ(t)² - σ(s)².
+    The marginal is x_t = x_0 + σ(t) ε with σ(0) = σ_min, as in Song et al.'s code: the process at t = 0 is
+    the data smoothed by N(0, σ_min² I). The SDE's transition from s to t has variance σ(t)² - σ(s)², so
+    from x(0) the kernel is the paper's N(x(0), (σ(t)² - σ(0)²) I), and from the data it is σ(t)².
 
     Args:
         sigma_min: σ(0) > 0 (default 0.01).

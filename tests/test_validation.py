@@ -1,0 +1,376 @@
+"""A catalogue of bad inputs at the public boundary (DESIGN.md "Conventions").
+
+Every public constructor and function of ``scoresde.__all__`` must raise ``ValueError`` / ``TypeError``
+whose message names the argument and shows what it got; each ``match`` below checks both. The positive
+controls at the end feed valid inputs at the edges (t = 0 and t = T, β just inside (0, 1), batch t of the
+right shape), so a check that rejects everything would fail them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+
+import scoresde as sd
+
+X = torch.zeros(4, 2)
+T4 = torch.full((4,), 0.5)
+T3 = torch.full((3,), 0.5)
+VP, SUBVP, VE = sd.VPSDE(), sd.SubVPSDE(), sd.VESDE()
+LIN, COS = sd.LinearSchedule(), sd.CosineSchedule()
+PWC = sd.PiecewiseConstantSchedule(sd.linear_betas(10))
+CHAIN = sd.DDPM(sd.linear_betas(10))
+W, M, C = [0.5, 0.5], [[0.0, 0.0], [1.0, 1.0]], torch.eye(2, dtype=torch.float64).repeat(2, 1, 1)
+GM = sd.GaussianMixture(W, M, C)
+PRED_NAMES = r"one of 'eps', 'x0', 'v', 'score'"
+
+
+def zero_net(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    return torch.zeros_like(x)
+
+
+MODEL = sd.ScoreModel(zero_net, VP)
+
+
+def covs(*mats: list[list[float]]) -> torch.Tensor:
+    return torch.tensor(mats, dtype=torch.float64)
+
+
+def case(name, call, exc, match, *marks):
+    return pytest.param(call, exc, match, id=name, marks=marks)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every public function of a time t: t outside [0, T] (just outside at both ends) or NaN, or not 1-D.
+TIME_FNS = {
+    **{f"{n}.{m}": getattr(s, m) for n, s in (("linear", LIN), ("cosine", COS), ("pwc", PWC))
+       for m in ("beta", "log_alpha_bar", "alpha_bar", "sigma", "lambda_")},
+    **{f"{n}.{m}": getattr(s, m) for n, s in (("vp", VP), ("subvp", SUBVP), ("ve", VE))
+       for m in ("marginal", "drift_coef", "diffusion", "lambda_")},
+    "reverse.diffusion": VP.reverse(zero_net).diffusion,
+    "coefficients_from_marginal": lambda t: sd.coefficients_from_marginal(VE, t),
+    "vp.drift": lambda t: VP.drift(X, t),
+    "vp.perturb": lambda t: VP.perturb(X, t, X),
+    "reverse.drift": lambda t: VP.reverse(zero_net).drift(X, t),
+    "convert": lambda t: sd.convert(X, X, t, VP, source="eps", target="score"),
+    "ScoreModel": lambda t: MODEL(X, t),
+    "gm.marginal": lambda t: GM.marginal(VP, t),
+    "gm.marginal_score": lambda t: GM.marginal_score(X, t, VP),
+}
+BAD_T = [-1e-9, 1.0 + 1e-9, math.nan, -0.1, 2.0, math.inf]  # cycled: each bad t meets six functions
+
+
+@pytest.mark.parametrize(
+    ("fn", "bad"), [(fn, BAD_T[k % len(BAD_T)]) for k, fn in enumerate(TIME_FNS.values())],
+    ids=[f"{name}-t={BAD_T[k % len(BAD_T)]!r}" for k, name in enumerate(TIME_FNS)],
+)
+def test_time_outside_0_T(fn, bad):
+    with pytest.raises(ValueError, match=r"t must lie in \[0, 1\]; got " + re.escape(repr(bad))):
+        fn(bad)
+
+
+@pytest.mark.parametrize("fn", [LIN.beta, VP.marginal, lambda t: VP.drift(X, t)], ids=["beta", "marginal", "drift"])
+def test_time_of_rank_2(fn):
+    with pytest.raises(ValueError, match=r"t must be a scalar or of shape \(batch,\); got shape \(2, 2\)"):
+        fn(torch.full((2, 2), 0.5))
+
+
+@pytest.mark.parametrize(
+    ("fn", "bad"),
+    [(LIN.sigma, "0.5"), (VP.diffusion, True), (lambda t: VP.drift(X, t), torch.ones(4, dtype=torch.bool))],
+    ids=["str", "bool", "bool-tensor"],
+)
+def test_time_not_a_number(fn, bad):
+    with pytest.raises(TypeError, match=r"t must be a (number|real tensor).*got (str|bool|dtype torch\.bool)"):
+        fn(bad)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Everything else: (call, exception, match), the match naming the argument and what it got.
+BAD_BETAS = [
+    ([0.1, 1.0], r"\[0\.1, 1\]"), ([0.0, 0.5], r"\[0, 0\.5\]"), ([-0.1, 0.5], r"\[-0\.1, 0\.5\]"),
+    ([0.1, 1.5], r"\[0\.1, 1\.5\]"),
+]
+CASES = [
+    # --- continuous schedules: β_min ≥ β_max, non-positive / non-finite / non-number parameters ---
+    case("linear-min>max", lambda: sd.LinearSchedule(20.0, 0.1),
+         ValueError, r"beta_min must be < beta_max; got beta_min=20\.0, beta_max=0\.1"),
+    case("linear-min=max", lambda: sd.LinearSchedule(5.0, 5.0),
+         ValueError, r"beta_min must be < beta_max; got beta_min=5\.0, beta_max=5\.0"),
+    case("linear-min<0", lambda: sd.LinearSchedule(-0.1, 20.0),
+         ValueError, r"beta_min must be a finite number > 0; got -0\.1"),
+    case("linear-min=0", lambda: sd.LinearSchedule(0.0, 20.0),
+         ValueError, r"beta_min must be a finite number > 0; got 0\.0"),
+    case("linear-max-inf", lambda: sd.LinearSchedule(0.1, math.inf),
+         ValueError, r"beta_max must be a finite number > 0; got inf"),
+    case("linear-min-nan", lambda: sd.LinearSchedule(math.nan, 1.0),
+         ValueError, r"beta_min must be a finite number > 0; got nan"),
+    case("linear-str", lambda: sd.LinearSchedule("0.1", 20.0),
+         TypeError, r"beta_min must be a real number; got str '0\.1'"),
+    case("cosine-s<0", lambda: sd.CosineSchedule(s=-0.01),
+         ValueError, r"s must be a finite number >= 0; got -0\.01"),
+    case("cosine-max-small", lambda: sd.CosineSchedule(beta_max=0.01),
+         ValueError, r"beta_max must exceed the schedule's β\(0\) = .*; got 0\.01"),
+    case("cosine-max-nan", lambda: sd.CosineSchedule(beta_max=math.nan),
+         ValueError, r"beta_max must be a finite number > 0; got nan"),
+    # --- discrete β sequences: outside (0, 1), empty, not 1-D, non-finite ---
+    *[case(f"{name}-betas={b}", lambda b=b, ctor=ctor: ctor(b),
+           ValueError, r"betas must lie in the open interval \(0, 1\); got values in " + m)
+      for name, ctor in (("pwc", sd.PiecewiseConstantSchedule), ("ddpm", sd.DDPM), ("from_ddpm", sd.VPSDE.from_ddpm))
+      for b, m in (BAD_BETAS[:2] if name != "ddpm" else BAD_BETAS)],
+    case("ddpm-nan", lambda: sd.DDPM([0.1, math.nan]),
+         ValueError, r"betas must be finite; got a non-finite value \(nan\)"),
+    case("ddpm-empty", lambda: sd.DDPM([]),
+         ValueError, r"betas must be a non-empty 1-D sequence; got shape \(0,\)"),
+    case("ddpm-2d", lambda: sd.DDPM([[0.1, 0.2]]),
+         ValueError, r"betas must be a non-empty 1-D sequence; got shape \(1, 2\)"),
+    case("ddpm-str", lambda: sd.DDPM("0.1"),
+         TypeError, r"betas must be a number or a tensor; got str"),
+    case("linear_betas-n0", lambda: sd.linear_betas(0),
+         ValueError, r"n must be an integer >= 1; got 0"),
+    case("linear_betas-nfloat", lambda: sd.linear_betas(10.0),
+         TypeError, r"n must be an int; got float 10\.0"),
+    case("linear_betas-start0", lambda: sd.linear_betas(10, 0.0),
+         ValueError, r"beta_start must be a finite number > 0; got 0\.0"),
+    case("linear_betas-end1", lambda: sd.linear_betas(10, 1e-4, 1.0),
+         ValueError, r"beta_end must lie in \(0, 1\); got 1\.0"),
+    case("linear_betas-nan", lambda: sd.linear_betas(10, 1e-4, math.nan),
+         ValueError, r"beta_end must be a finite number > 0; got nan"),
+    case("cosine_betas-n<0", lambda: sd.cosine_betas(-3),
+         ValueError, r"n must be an integer >= 1; got -3"),
+    case("cosine_betas-s<0", lambda: sd.cosine_betas(10, s=-1.0),
+         ValueError, r"s must be a finite number >= 0; got -1\.0"),
+    case("cosine_betas-max>1", lambda: sd.cosine_betas(10, max_beta=1.5),
+         ValueError, r"max_beta must lie in \(0, 1\); got 1\.5"),
+    # --- λ ↦ t outside [λ(T), λ(0)] ---
+    case("schedule-lam-low", lambda: LIN.t_of_lambda(-100.0),
+         ValueError, r"lam must lie in \[λ\(T\), λ\(0\)\] = \[-5\.0.*got values in \[-100, -100\]"),
+    case("vp-lam-nan", lambda: VP.t_of_lambda(math.nan),
+         ValueError, r"lam must lie in .*got values in \[nan, nan\]"),
+    case("ve-lam-high", lambda: VE.t_of_lambda(100.0),
+         ValueError, r"lam must lie in \[λ\(T\), λ\(0\)\] = \[-3\.91.*4\.6.*got values in \[100, 100\]"),
+    case("subvp-lam-str", lambda: SUBVP.t_of_lambda("x"),
+         TypeError, r"lam must be a number or a tensor; got str"),
+    # --- SDE constructors: both beta_min and schedule, a non-Schedule, σ negative / non-finite / ordered wrong ---
+    case("vp-both", lambda: sd.VPSDE(0.1, schedule=COS),
+         TypeError, r"beta_min/beta_max .* or schedule, not both"),
+    case("subvp-both", lambda: sd.SubVPSDE(beta_max=5.0, schedule=COS),
+         TypeError, r"beta_min/beta_max .* or schedule, not both"),
+    case("vp-schedule-str", lambda: sd.VPSDE(schedule="cosine"),
+         TypeError, r"schedule must be a scoresde Schedule; got str"),
+    case("subvp-schedule-tensor", lambda: sd.SubVPSDE(schedule=sd.linear_betas(10)),
+         TypeError, r"schedule must be a scoresde Schedule; got Tensor"),
+    case("vp-min>default-max", lambda: sd.VPSDE(30.0),
+         ValueError, r"beta_min must be < beta_max; got beta_min=30\.0, beta_max=20\.0"),
+    case("ve-sigma-min<0", lambda: sd.VESDE(-0.01, 50.0),
+         ValueError, r"sigma_min must be a finite number > 0; got -0\.01"),
+    case("ve-sigma-min=0", lambda: sd.VESDE(0.0, 50.0),
+         ValueError, r"sigma_min must be a finite number > 0; got 0\.0"),
+    case("ve-sigma-max-inf", lambda: sd.VESDE(0.01, math.inf),
+         ValueError, r"sigma_max must be a finite number > 0; got inf"),
+    case("ve-sigma-min-nan", lambda: sd.VESDE(math.nan, 50.0),
+         ValueError, r"sigma_min must be a finite number > 0; got nan"),
+    case("ve-min>max", lambda: sd.VESDE(50.0, 1.0),
+         ValueError, r"sigma_min must be < sigma_max; got sigma_min=50\.0, sigma_max=1\.0"),
+    case("to_ddpm-N0", lambda: VP.to_ddpm(0),
+         ValueError, r"N must be an integer >= 1; got 0"),
+    case("to_ddpm-Nfloat", lambda: VP.to_ddpm(10.0),
+         TypeError, r"N must be an int; got float 10\.0"),
+    # --- SDE methods: tensors, shapes (x vs t, x0 vs noise) ---
+    case("drift-t-batch", lambda: VP.drift(X, T3),
+         ValueError, r"t must be .*\(batch,\) = \(4,\) to match x of shape \(4, 2\); got t of shape \(3,\)"),
+    case("drift-x-list", lambda: VP.drift([0.0, 1.0], 0.5),
+         TypeError, r"x must be a torch\.Tensor; got list"),
+    case("drift-x-int", lambda: VP.drift(torch.zeros(4, 2, dtype=torch.long), 0.5),
+         TypeError, r"x must be a floating-point tensor; got dtype torch\.int64"),
+    case("perturb-t-batch", lambda: VE.perturb(X, T3, X),
+         ValueError, r"t must be .*to match x0 of shape \(4, 2\); got t of shape \(3,\)"),
+    case("perturb-noise-shape", lambda: VP.perturb(X, 0.5, torch.zeros(4, 3)),
+         ValueError, r"noise must have the shape of x0, \(4, 2\); got \(4, 3\)"),
+    case("prior_sample-0", lambda: VP.prior_sample((4, 0)),
+         ValueError, r"shape entries must be an integer >= 1; got 0"),
+    case("prior_sample-float", lambda: VP.prior_sample((4, 2.0)),
+         TypeError, r"shape entries must be an int; got float 2\.0"),
+    case("prior_sample-int", lambda: VP.prior_sample(4),
+         TypeError, r"shape must be a sequence of ints.*got int 4"),
+    case("prior_logp-0d", lambda: VE.prior_logp(torch.tensor(1.0)),
+         ValueError, r"z must have a batch dimension; got shape \(\)"),
+    case("prior_logp-list", lambda: VE.prior_logp([1.0]),
+         TypeError, r"z must be a torch\.Tensor; got list"),
+    case("coefficients-sde-str", lambda: sd.coefficients_from_marginal("vp", 0.5),
+         TypeError, r"sde must be an SDE; got str"),
+    case("append_dims-ndim", lambda: sd.append_dims(torch.zeros(2, 3), 1),
+         ValueError, r"v has 2 dimensions, more than the 1 asked for"),
+    case("append_dims-list", lambda: sd.append_dims([1.0, 2.0], 2),
+         TypeError, r"v must be a torch\.Tensor; got list"),
+    # --- reverse SDE ---
+    case("reverse-score-none", lambda: VP.reverse(None),
+         TypeError, r"score_fn must be callable as score_fn\(x, t\); got NoneType"),
+    case("ReverseSDE-sde-str", lambda: sd.ReverseSDE("vp", zero_net),
+         TypeError, r"sde must be an SDE; got str"),
+    case("reverse-score-shape", lambda: VP.reverse(lambda x, t: x[:, :1]).drift(X, 0.5),
+         ValueError, r"score_fn\(x, t\) must have the shape of x, \(4, 2\); got \(4, 1\)"),
+    case("reverse-score-none-out", lambda: VP.reverse(lambda x, t: None).drift(X, 0.5),
+         TypeError, r"score_fn\(x, t\) must return a .*Tensor.*got NoneType"),
+    case("reverse-t-batch", lambda: VP.reverse(zero_net, True).drift(X, T3),
+         ValueError, r"t must be .*to match x of shape \(4, 2\); got t of shape \(3,\)"),
+    # --- DDPM: index out of {1..N} / {0..N}, not an integer, not matching the batch ---
+    case("ddpm-time-neg", lambda: CHAIN.time(-1),
+         ValueError, r"i must lie in \{0, …, 10\}; got values in \[-1, -1\]"),
+    case("ddpm-alpha_bar-N+1", lambda: CHAIN.alpha_bar(11),
+         ValueError, r"i must lie in \{0, …, 10\}; got values in \[11, 11\]"),
+    case("ddpm-marginal-batch", lambda: CHAIN.marginal(torch.tensor([0, 5, 11])),
+         ValueError, r"i must lie in \{0, …, 10\}; got values in \[0, 11\]"),
+    case("ddpm-step-0", lambda: CHAIN.step(X, 0, X),
+         ValueError, r"i must lie in \{1, …, 10\}; got values in \[0, 0\]"),
+    case("ddpm-posterior-0", lambda: CHAIN.posterior_coefficients(0),
+         ValueError, r"i must lie in \{1, …, 10\}; got values in \[0, 0\]"),
+    case("ddpm-mean_from_eps-N+1", lambda: CHAIN.mean_from_eps(X, 11, X),
+         ValueError, r"i must lie in \{1, …, 10\}; got values in \[11, 11\]"),
+    case("ddpm-i-float", lambda: CHAIN.perturb(X, 2.0, X),
+         TypeError, r"i must be an int or an integer tensor; got float"),
+    case("ddpm-i-float-tensor", lambda: CHAIN.step(X, torch.tensor([1.0]), X),
+         TypeError, r"i must be an int or an integer tensor; got Tensor of dtype torch\.float32"),
+    case("ddpm-i-bool", lambda: CHAIN.time(True),
+         TypeError, r"i must be an int or an integer tensor; got bool"),
+    case("ddpm-i-2d", lambda: CHAIN.time(torch.ones(2, 2, dtype=torch.long)),
+         ValueError, r"i must be a scalar or of shape \(batch,\); got shape \(2, 2\)"),
+    case("ddpm-perturb-i-batch", lambda: CHAIN.perturb(X, torch.tensor([1, 2, 3]), X),
+         ValueError, r"i of shape \(3,\) does not match the batch of x, shape \(4, 2\)"),
+    case("ddpm-step-i-batch", lambda: CHAIN.step(X, torch.tensor([1, 2, 3]), X),
+         ValueError, r"i of shape \(3,\) does not match the batch of x, shape \(4, 2\)"),
+    case("ddpm-posterior-shape", lambda: CHAIN.posterior(X, torch.zeros(4, 3), 1),
+         ValueError, r"x_t must have the shape of x0, \(4, 2\); got \(4, 3\)"),
+    case("ddpm-eps-shape", lambda: CHAIN.mean_from_eps(X, 1, torch.zeros(2)),
+         ValueError, r"eps must have the shape of x_t, \(4, 2\); got \(2,\)"),
+    case("ddpm-noise-none", lambda: CHAIN.step(X, 1, None),
+         TypeError, r"noise must be a torch\.Tensor; got NoneType"),
+    # --- parameterizations: unknown names list the valid ones ---
+    case("convert-source", lambda: sd.convert(X, X, 0.5, VP, source="noise", target="score"),
+         ValueError, r"source must be " + PRED_NAMES + r"; got 'noise'"),
+    case("convert-target", lambda: sd.convert(X, X, 0.5, VP, source="eps", target="Score"),
+         ValueError, r"target must be " + PRED_NAMES + r"; got 'Score'"),
+    case("eps_from-kind", lambda: sd.eps_from(X, "epsilon", X, 1.0, 1.0),
+         ValueError, r"kind must be " + PRED_NAMES + r"; got 'epsilon'"),
+    case("from_eps-kind", lambda: sd.from_eps(X, None, X, 1.0, 1.0),
+         ValueError, r"kind must be " + PRED_NAMES + r"; got None"),
+    case("convert-pred-shape", lambda: sd.convert(torch.zeros(4, 3), X, 0.5, VP, source="eps", target="x0"),
+         ValueError, r"pred must have the shape of x_t, \(4, 2\); got \(4, 3\)"),
+    case("convert-t-batch", lambda: sd.convert(X, X, T3, VP, source="eps", target="x0"),
+         ValueError, r"t must be .*to match x_t of shape \(4, 2\); got t of shape \(3,\)"),
+    case("convert-sde-str", lambda: sd.convert(X, X, 0.5, "vp", source="eps", target="x0"),
+         TypeError, r"sde must be an SDE; got str"),
+    case("ScoreModel-predicts", lambda: sd.ScoreModel(zero_net, VP, predicts="noise"),
+         ValueError, r"predicts must be " + PRED_NAMES + r"; got 'noise'"),
+    case("ScoreModel-net-int", lambda: sd.ScoreModel(3, VP),
+         TypeError, r"net must be callable as net\(x, t\); got int"),
+    case("ScoreModel-sde-schedule", lambda: sd.ScoreModel(zero_net, LIN),
+         TypeError, r"sde must be an SDE; got LinearSchedule"),
+    case("ScoreModel-target", lambda: MODEL.predict(X, 0.5, "noise"),
+         ValueError, r"target must be " + PRED_NAMES + r"; got 'noise'"),
+    case("ScoreModel-net-shape", lambda: sd.ScoreModel(lambda x, t: x[:, :1], VP)(X, 0.5),
+         ValueError, r"net\(x, t\) must return a tensor of the shape of x, \(4, 2\); got \(4, 1\)"),
+    case("ScoreModel-net-none", lambda: sd.ScoreModel(lambda x, t: None, VP)(X, 0.5),
+         ValueError, r"net\(x, t\) must return a tensor .*; got NoneType"),
+    case("ScoreModel-t-batch", lambda: MODEL(X, T3),
+         ValueError, r"t must be .*to match x of shape \(4, 2\); got t of shape \(3,\)"),
+    case("ScoreModel-x-0d", lambda: MODEL(torch.tensor(1.0), 0.5),
+         ValueError, r"x must have a batch dimension.*got shape \(\)"),
+    # --- Gaussian mixture: weights, shapes, SPD covariances, NaN, x and t ---
+    case("gm-sum<1", lambda: sd.GaussianMixture([0.5, 0.4], M, C),
+         ValueError, r"weights must sum to 1 \(to within 1e-6\); got sum 0\.9"),
+    case("gm-sum>1", lambda: sd.GaussianMixture([0.7, 0.7], M, C),
+         ValueError, r"weights must sum to 1 .*; got sum 1\.4"),
+    case("gm-weight<0", lambda: sd.GaussianMixture([-0.5, 1.5], M, C),
+         ValueError, r"weights must be > 0; got \[-0\.5, 1\.5\]"),
+    case("gm-weight=0", lambda: sd.GaussianMixture([0.0, 1.0], M, C),
+         ValueError, r"weights must be > 0; got \[0\.0, 1\.0\]"),
+    case("gm-weights-2d", lambda: sd.GaussianMixture([[0.5, 0.5]], M, C),
+         ValueError, r"weights must have shape \(K,\) .*; got shape \(1, 2\)"),
+    case("gm-means-K", lambda: sd.GaussianMixture(W, [[0.0, 0.0]] * 3, C),
+         ValueError, r"means must have shape \(K, d\) = \(2, d\); got shape \(3, 2\)"),
+    case("gm-means-1d", lambda: sd.GaussianMixture(W, [0.0, 1.0], C),
+         ValueError, r"means must have shape \(K, d\) = \(2, d\); got shape \(2,\)"),
+    case("gm-covs-shape", lambda: sd.GaussianMixture(W, M, C[:, :1]),
+         ValueError, r"covs must have shape \(K, d, d\) = \(2, 2, 2\); got shape \(2, 1, 2\)"),
+    case("gm-covs-2d", lambda: sd.GaussianMixture(W, M, torch.eye(2)),
+         ValueError, r"covs must have shape \(K, d, d\) = \(2, 2, 2\); got shape \(2, 2\)"),
+    case("gm-cov-asym", lambda: sd.GaussianMixture(W, M, covs([[1, 0], [0, 1]], [[1, 0.5], [0, 1]])),
+         ValueError, r"covs\[1\] must be symmetric; max \|Σ - Σᵀ\| = 0\.5"),
+    case("gm-cov-indefinite", lambda: sd.GaussianMixture(W, M, covs([[1, 2], [2, 1]], [[1, 0], [0, 1]])),
+         ValueError, r"covs\[0\] must be positive definite; its smallest eigenvalue is -1"),
+    case("gm-cov-zero", lambda: sd.GaussianMixture(W, M, covs([[1, 0], [0, 1]], [[0, 0], [0, 0]])),
+         ValueError, r"covs\[1\] must be positive definite; its smallest eigenvalue is 0"),
+    case("gm-weights-nan", lambda: sd.GaussianMixture([0.5, math.nan], M, C),
+         ValueError, r"weights must be finite; got a non-finite value \(nan\)"),
+    case("gm-means-inf", lambda: sd.GaussianMixture(W, [[0.0, math.inf], [1.0, 1.0]], C),
+         ValueError, r"means must be finite; got a non-finite value \(inf\)"),
+    case("gm-covs-nan", lambda: sd.GaussianMixture(W, M, C * math.nan),
+         ValueError, r"covs must be finite; got a non-finite value \(nan\)"),
+    case("gm-x-dim", lambda: GM.log_prob(torch.zeros(4, 3)),
+         ValueError, r"x must have shape \(batch, d\) .*d = 2 .*; got shape \(4, 3\)"),
+    case("gm-x-1d", lambda: GM.score(torch.zeros(2)),
+         ValueError, r"x must have shape \(batch, d\) .*; got shape \(2,\)"),
+    case("gm-marginal-x-dim", lambda: GM.marginal_score(torch.zeros(4, 3), 0.5, VP),
+         ValueError, r"x must have shape .*d = 2 .*; got shape \(4, 3\)"),
+    case("gm-t-batch", lambda: GM.marginal_log_prob(X, T3, VP),
+         ValueError, r"t must be .*to match x of shape \(4, 2\); got t of shape \(3,\)"),
+    case("gm-sde-str", lambda: GM.marginal_score(X, 0.5, "vp"),
+         TypeError, r"sde must be an SDE; got str"),
+    case("gm-score_fn-sde", lambda: GM.score_fn(None),
+         TypeError, r"sde must be an SDE; got NoneType"),
+    case("gm-sample-0", lambda: GM.sample(0),
+         ValueError, r"n must be an integer >= 1; got 0"),
+    case("gm-marginal-batch-t", lambda: GM.marginal(VP, T4),
+         ValueError, r"t must be a scalar.*got shape \(4,\)"),
+    case("gm-marginal_eps-sigma0", lambda: GM.marginal_eps(X, 0.0, VP),
+         ValueError, r"t must .*σ\(t\) > 0.*got t = 0\.0"),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), CASES)
+def test_rejects(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Positive controls: valid inputs at the edges do not raise.
+def test_time_edges_accepted():
+    edges = (0.0, 1.0, torch.tensor([0.0, 1.0, 0.0, 1.0], dtype=torch.float64))  # batch t matching X
+    for name, fn in TIME_FNS.items():
+        for t in edges[:2] if name == "gm.marginal" else edges:
+            fn(t)
+
+
+def test_edges_accepted():
+    eps = 1e-12
+    for betas in ([eps, 1 - eps], sd.linear_betas(3, eps, 1 - eps), sd.cosine_betas(5, s=0.0, max_beta=1 - eps)):
+        sd.DDPM(betas)
+        sd.PiecewiseConstantSchedule(betas)
+        sd.VPSDE.from_ddpm(sd.DDPM(betas))
+    sd.LinearSchedule(eps, 2 * eps)
+    sd.CosineSchedule(s=0.0)
+    sd.VESDE(eps, 1 / eps)
+    sd.VPSDE(beta_max=5.0)
+    sd.SubVPSDE(schedule=COS)
+    assert VP.to_ddpm(1).N == 1
+    assert VP.prior_sample(torch.Size([4, 2])).shape == (4, 2)
+    # λ at its ends: λ(T) and λ(0) (= +inf for VP)
+    for sde in (VP, SUBVP, VE):
+        sde.t_of_lambda(sde.lambda_(torch.tensor([1.0, 0.0])))
+    LIN.t_of_lambda(math.inf)
+    # DDPM indices at the ends of {0..N} and {1..N}, and a batch of indices matching x
+    i4 = torch.tensor([1, 10, 1, 10])
+    CHAIN.time(0), CHAIN.alpha_bar(10), CHAIN.marginal(torch.tensor([0, 10]))
+    CHAIN.step(X, 1, X), CHAIN.step(X, 10, X), CHAIN.step(X, i4, X)
+    CHAIN.perturb(X, 0, X), CHAIN.posterior(X, X, i4), CHAIN.mean_from_eps(X, i4, X)
+    # mixtures: weights summing to 1 within 1e-6 are renormalised; ε at the smallest σ > 0
+    assert float(sd.GaussianMixture([0.5, 0.5 + 1e-7], M, C).weights.sum()) == pytest.approx(1.0, abs=1e-15)
+    GM.marginal(VP, 0.0), GM.marginal(VP, 1.0), GM.marginal_eps(X, T4, VP), GM.marginal_eps(X, 0.0, VE)
+    for target in ("eps", "x0", "v", "score"):
+        MODEL.predict(X, T4, target)
+        sd.convert(X, X, T4, SUBVP, source=target, target="eps")
