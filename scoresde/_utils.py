@@ -117,12 +117,13 @@ def check_tensor(x: Any, name: str) -> Tensor:
     return x
 
 
-def check_same_shape(a: Tensor, b: Tensor, a_name: str, b_name: str) -> None:
-    """Check that two tensors have the same shape."""
+def check_same_shape(a: Tensor, b: Tensor, a_name: str, b_name: str, *, dtype: bool = True) -> None:
+    """Check that two tensors have the same shape (and, unless ``dtype=False``, the same dtype, so that
+    nothing is promoted silently)."""
     if a.shape != b.shape:
-        raise ValueError(
-            f"{b_name} must have the shape of {a_name}, {tuple(a.shape)}; got {tuple(b.shape)}"
-        )
+        raise ValueError(f"{b_name} must have the shape of {a_name}, {tuple(a.shape)}; got {tuple(b.shape)}")
+    if dtype and a.dtype != b.dtype:
+        raise TypeError(f"{b_name} must have the dtype of {a_name}, {a.dtype}; got {b.dtype}")
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:

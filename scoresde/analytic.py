@@ -110,11 +110,13 @@ class GaussianMixture:
 
     # --- sampling ---
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        r"""n exact draws, float64 (n, d): k ~ Categorical(w), x = μ_k + L_k z with L_k L_kᵀ = Σ_k."""
+        r"""n exact draws, float64 (n, d), on the generator's device (CPU without one):
+        k ~ Categorical(w), x = μ_k + L_k z with L_k L_kᵀ = Σ_k."""
         check_positive_int(n, "n")
-        k = torch.multinomial(self.weights, n, replacement=True, generator=generator)
-        z = torch.randn(n, self.dim, dtype=FLOAT64, generator=generator)
-        return self.means[k] + torch.einsum("nij,nj->ni", self._chol[k], z)
+        dev = generator.device if generator is not None else torch.device("cpu")
+        k = torch.multinomial(self.weights.to(dev), n, replacement=True, generator=generator)
+        z = torch.randn(n, self.dim, dtype=FLOAT64, device=dev, generator=generator)
+        return self.means.to(dev)[k] + torch.einsum("nij,nj->ni", self._chol.to(dev)[k], z)
 
     def marginal(self, sde: SDE, t: float) -> GaussianMixture:
         r"""The mixture p_t at one time t: means α μ_k, covariances α² Σ_k + σ² I."""

@@ -19,6 +19,7 @@ map between the two exactly. All coefficients are float64; tensors are cast at t
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import torch
@@ -62,11 +63,15 @@ class DDPM:
 
     # --- indices ---
     def _index(self, i: Any, low: int) -> Tensor:
-        if isinstance(i, bool) or not (isinstance(i, int) or (isinstance(i, Tensor) and not i.is_floating_point()
-                                                             and not i.is_complex() and i.dtype != torch.bool)):
-            raise TypeError(f"i must be an int or an integer tensor; got {type(i).__name__}"
-                            + (f" of dtype {i.dtype}" if isinstance(i, Tensor) else ""))
-        idx = torch.as_tensor(i, dtype=torch.long)
+        """``i`` as a CPU long tensor (the tables live on the CPU; results move to x's device later)."""
+        if isinstance(i, Tensor):
+            if i.is_floating_point() or i.is_complex() or i.dtype == torch.bool:
+                raise TypeError(f"i must be an int or an integer tensor; got a tensor of dtype {i.dtype}")
+            idx = i.detach().to(device="cpu", dtype=torch.long)
+        elif isinstance(i, bool) or not isinstance(i, numbers.Integral):
+            raise TypeError(f"i must be an int or an integer tensor; got {type(i).__name__} {i!r}")
+        else:
+            idx = torch.tensor(int(i), dtype=torch.long)
         if idx.ndim > 1:
             raise ValueError(f"i must be a scalar or of shape (batch,); got shape {tuple(idx.shape)}")
         if idx.numel() and ((idx < low).any() or (idx > self.N).any()):

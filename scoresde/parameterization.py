@@ -36,15 +36,14 @@ def eps_from(pred: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor)
     eps: ε;  x0: (x_t - α x_0)/σ;  v: (σ x_t + α v)/(α² + σ²);  score: -σ · score.
     ``alpha`` and ``sigma`` broadcast against ``x_t`` (see ``append_dims``).
     """
+    check_choice(kind, "kind", PREDICTIONS)
     if kind == "eps":
         return pred
     if kind == "x0":
         return (x_t - alpha * pred) / sigma
     if kind == "v":
         return (sigma * x_t + alpha * pred) / (alpha * alpha + sigma * sigma)
-    if kind == "score":
-        return -sigma * pred
-    raise ValueError(f"kind must be one of {', '.join(map(repr, PREDICTIONS))}; got {kind!r}")
+    return -sigma * pred  # score
 
 
 def from_eps(eps: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) -> Tensor:
@@ -52,16 +51,13 @@ def from_eps(eps: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) 
 
     eps: ε;  x0: (x_t - σ ε)/α;  v: α ε - σ x_0;  score: -ε/σ.
     """
+    check_choice(kind, "kind", PREDICTIONS)
     if kind == "eps":
         return eps
     if kind == "score":
         return -eps / sigma
     x0 = (x_t - sigma * eps) / alpha
-    if kind == "x0":
-        return x0
-    if kind == "v":
-        return alpha * eps - sigma * x0
-    raise ValueError(f"kind must be one of {', '.join(map(repr, PREDICTIONS))}; got {kind!r}")
+    return x0 if kind == "x0" else alpha * eps - sigma * x0  # x0 or v
 
 
 def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target: str) -> Tensor:
@@ -79,12 +75,20 @@ def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target:
     """
     check_choice(source, "source", PREDICTIONS)
     check_choice(target, "target", PREDICTIONS)
-    check_same_shape(check_tensor(x_t, "x_t"), check_tensor(pred, "pred"), "x_t", "pred")
+    # dtypes may differ (a network under bf16 autocast); torch promotes
+    check_same_shape(check_tensor(x_t, "x_t"), check_tensor(pred, "pred"), "x_t", "pred", dtype=False)
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
     tt = check_time(t, sde.T)
     check_batch_time(x_t, tt, "x_t")
-    alpha, sigma = (append_dims(c, x_t.ndim).to(device=x_t.device, dtype=x_t.dtype) for c in sde._marginal(tt))
+    if source == target:
+        return pred
+    alpha64, sigma64 = sde._marginal(tt)
+    if (source == "x0" or target == "score") and bool((sigma64 == 0).any()):
+        t_bad = float(tt.expand(sigma64.shape)[sigma64 == 0][0])
+        raise ValueError(f"t must give σ(t) > 0 to convert from {source!r} to {target!r} (it divides by σ); "
+                         f"got t = {t_bad!r}, where σ(t) = 0")
+    alpha, sigma = (append_dims(c, x_t.ndim).to(device=x_t.device, dtype=x_t.dtype) for c in (alpha64, sigma64))
     return from_eps(eps_from(pred, source, x_t, alpha, sigma), target, x_t, alpha, sigma)
 
 
@@ -128,8 +132,6 @@ class ScoreModel(nn.Module):
         if not isinstance(out, Tensor) or out.shape != x.shape:
             got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
             raise ValueError(f"net(x, t) must return a tensor of the shape of x, {tuple(x.shape)}; got {got}")
-        if self.predicts == target:
-            return out
         return convert(out, x, tt, self.sde, source=self.predicts, target=target)
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:

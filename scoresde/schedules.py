@@ -81,6 +81,10 @@ class Schedule(ABC):
     def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
         """The inverse of L(t) on [0, L(T)]."""
 
+    def _neg_log_alpha_bar_between(self, s: Tensor, t: Tensor) -> Tensor:
+        """∫_s^t β = L(t) - L(s); subclasses form it without subtracting two large L's where they can."""
+        return self._neg_log_alpha_bar(t) - self._neg_log_alpha_bar(s)
+
     # --- unchecked helpers used inside the package ---
     def _log_alpha_bar(self, t: Tensor) -> Tensor:
         return -self._neg_log_alpha_bar(t)
@@ -106,7 +110,9 @@ class Schedule(ABC):
         return torch.sqrt(-torch.expm1(self.log_alpha_bar(t)))
 
     def lambda_(self, t: Any) -> Tensor:
-        r"""Half log-SNR λ(t) = log(√ᾱ(t)/σ(t)); +inf at t = 0, strictly decreasing."""
+        r"""Half log-SNR λ(t) = log(√ᾱ(t)/σ(t)) of the VP SDE with this schedule; +inf at t = 0, decreasing.
+
+        Other SDEs on the same schedule have other λ (sub-VP: log(√ᾱ/(1-ᾱ))): samplers use ``SDE.lambda_``."""
         return self._lambda(check_time(t, self.T))
 
     def t_of_lambda(self, lam: Any) -> Tensor:
@@ -143,6 +149,9 @@ class LinearSchedule(Schedule):
     def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
         return self.beta_min * t + 0.5 * (self.beta_max - self.beta_min) * t * t
 
+    def _neg_log_alpha_bar_between(self, s: Tensor, t: Tensor) -> Tensor:
+        return (t - s) * (self.beta_min + 0.5 * (self.beta_max - self.beta_min) * (t + s))
+
     def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
         slope = self.beta_max - self.beta_min
         return 2.0 * L / (self.beta_min + torch.sqrt(self.beta_min**2 + 2.0 * slope * L))
@@ -152,12 +161,12 @@ def _cosine_u(t: Tensor, s: float) -> Tensor:
     return 0.5 * math.pi * (t + s) / (1.0 + s)
 
 
-def _cosine_neg_log_alpha_bar_raw(t: Tensor, s: float) -> Tensor:
-    r"""-log(f(t)/f(0)) with f(t) = cos²(π/2 · (t + s)/(1 + s)), written as
-    -2 log1p(cos Δ - 1 - tan u₀ sin Δ), Δ = u(t) - u(0), which keeps full relative precision at small t."""
-    u0 = 0.5 * math.pi * s / (1.0 + s)
-    delta = 0.5 * math.pi * t / (1.0 + s)  # u(t) - u(0), formed without subtracting
-    return -2.0 * torch.log1p(-2.0 * torch.sin(0.5 * delta) ** 2 - math.tan(u0) * torch.sin(delta))
+def _cosine_neg_log_alpha_bar_raw(t: Tensor, s: float, start: Tensor | float = 0.0) -> Tensor:
+    r"""-log(f(t)/f(a)), a = ``start``, with f(t) = cos²(π/2 · (t + s)/(1 + s)), written as
+    -2 log1p(cos Δ - 1 - tan u_a sin Δ), Δ = u(t) - u(a), which keeps full relative precision for t near a."""
+    u_a = 0.5 * math.pi * (torch.as_tensor(start, dtype=FLOAT64) + s) / (1.0 + s)
+    delta = 0.5 * math.pi * (t - start) / (1.0 + s)  # u(t) - u(a), formed without subtracting the u's
+    return -2.0 * torch.log1p(-2.0 * torch.sin(0.5 * delta) ** 2 - torch.tan(u_a) * torch.sin(delta))
 
 
 class CosineSchedule(Schedule):
@@ -165,9 +174,10 @@ class CosineSchedule(Schedule):
     Probabilistic Models"), ᾱ(t) = f(t)/f(0), f(t) = cos²(π/2 · (t + s)/(1 + s)), s = 0.008.
 
     Its rate β(t) = π/(1+s) · tan(π/2 · (t + s)/(1 + s)) is infinite at t = 1, so it must be
-    clipped. Nichol & Dhariwal clip the discrete β_i at 0.999 (``cosine_betas``); DPM-Solver
-    (Lu et al. 2022) ends time where the rate reaches ``cosine_beta_max = 999`` (t ≈ 0.9946 with
-    their T). Here the rate is capped instead, so that time still runs over all of [0, 1]:
+    clipped. Nichol & Dhariwal clip the discrete β_i at 0.999 (``cosine_betas``). DPM-Solver
+    (Lu et al. 2022) computes the time where the rate reaches ``cosine_beta_max = 999`` (t ≈ 0.998)
+    but ends its interval earlier, at a hand-picked T = 0.9946 (rate ≈ 370 there). Here the rate is
+    capped at ``beta_max`` instead, so that time still runs over all of [0, 1]:
     β(t) = min(β_raw(t), β_max), and the integral stays exact: after the time t_c (``t_clip``)
     where β_raw(t_c) = β_max, log ᾱ falls linearly with slope β_max. So β, ᾱ, σ and λ are finite,
     consistent and invertible on [0, 1]. (The discrete 0.999 clip and this cap are different
@@ -194,6 +204,11 @@ class CosineSchedule(Schedule):
     def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
         raw = _cosine_neg_log_alpha_bar_raw(t.clamp(max=self.t_clip), self.s)
         return raw + self.beta_max * (t - self.t_clip).clamp(min=0.0)
+
+    def _neg_log_alpha_bar_between(self, s: Tensor, t: Tensor) -> Tensor:
+        tc = self.t_clip
+        raw = _cosine_neg_log_alpha_bar_raw(t.clamp(max=tc), self.s, start=s.clamp(max=tc))
+        return raw + self.beta_max * (t.clamp(min=tc) - s.clamp(min=tc))
 
     def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
         # cos u = c cos u₀ with c = e^{-L/2}. Solve for Δ = u - u₀ directly (t = Δ · 2(1+s)/π has no
@@ -225,6 +240,13 @@ class PiecewiseConstantSchedule(Schedule):
         self.N = b.numel()
         self.rates = -self.N * torch.log1p(-b)  # β(t) on each interval
         self.knots = torch.cat([torch.zeros(1, dtype=FLOAT64), torch.cumsum(-torch.log1p(-b), 0)])  # L(t_i)
+        self._on_device: dict[torch.device, tuple[Tensor, Tensor]] = {}
+
+    def _tables(self, device: torch.device) -> tuple[Tensor, Tensor]:
+        """(rates, knots) on ``device``, copied once."""
+        if device not in self._on_device:
+            self._on_device[device] = (self.rates.to(device), self.knots.to(device))
+        return self._on_device[device]
 
     def __repr__(self) -> str:
         return f"PiecewiseConstantSchedule(N={self.N})"
@@ -234,17 +256,17 @@ class PiecewiseConstantSchedule(Schedule):
         return torch.ceil(t * self.N).long().clamp(1, self.N)
 
     def _beta(self, t: Tensor) -> Tensor:
-        return self.rates.to(t.device)[self._interval(t) - 1]
+        return self._tables(t.device)[0][self._interval(t) - 1]
 
     def _neg_log_alpha_bar(self, t: Tensor) -> Tensor:
         # L(t) = L_{i-1} + (L_i - L_{i-1}) · (tN - (i-1)): at t = i/N this is L_i to one rounding
         i = self._interval(t)
-        knots = self.knots.to(t.device)
+        knots = self._tables(t.device)[1]
         frac = t * self.N - (i - 1).to(FLOAT64)
         return knots[i - 1] + (knots[i] - knots[i - 1]) * frac
 
     def _t_of_neg_log_alpha_bar(self, L: Tensor) -> Tensor:
-        knots, rates = self.knots.to(L.device), self.rates.to(L.device)
+        rates, knots = self._tables(L.device)
         i = torch.searchsorted(knots, L.contiguous()).clamp(1, self.N)
         return (i - 1).to(FLOAT64) / self.N + (L - knots[i - 1]) / rates[i - 1]
 

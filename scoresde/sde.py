@@ -60,7 +60,12 @@ def coefficients_from_marginal(sde: SDE, t: Any) -> tuple[Tensor, Tensor]:
     """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
-    tt = check_time(t, sde.T).detach().clone()
+    return _derived_coefficients(sde, check_time(t, sde.T))
+
+
+def _derived_coefficients(sde: SDE, t: Tensor) -> tuple[Tensor, Tensor]:
+    """``coefficients_from_marginal`` for a checked float64 ``t``: one autograd pass gives both."""
+    tt = t.detach().clone()
     with torch.enable_grad():
         tt.requires_grad_(True)
         alpha, sigma = sde._marginal(tt)
@@ -82,8 +87,9 @@ class SDE(ABC):
     r"""A linear-Gaussian diffusion dx = f(t) x dt + g(t) dw with marginals x_t = α(t) x_0 + σ(t) ε.
 
     A subclass implements ``_marginal`` (α, σ in float64) and ``prior_std``; it may override
-    ``_drift_coef``, ``_diffusion`` and ``_t_of_lambda`` with closed forms. Public methods
-    check their inputs; the underscored ones take float64 tensors already checked.
+    ``_drift_coef``, ``_g2``, ``_transition`` and ``_t_of_lambda`` with closed forms. Public methods
+    check their inputs; the underscored ones take float64 tensors already checked (for samplers,
+    which check a whole time grid once and then call them in their loops).
     """
 
     T: float = 1.0
@@ -99,10 +105,20 @@ class SDE(ABC):
         """Standard deviation of the prior N(0, prior_std² I) that approximates p_T."""
 
     def _drift_coef(self, t: Tensor) -> Tensor:
-        return coefficients_from_marginal(self, t)[0]
+        return _derived_coefficients(self, t)[0]
+
+    def _g2(self, t: Tensor) -> Tensor:
+        """g(t)², the squared diffusion (what the reverse drift uses: no square root taken and undone)."""
+        return _derived_coefficients(self, t)[1]
 
     def _diffusion(self, t: Tensor) -> Tensor:
-        return torch.sqrt(coefficients_from_marginal(self, t)[1].clamp(min=0.0))
+        return torch.sqrt(self._g2(t).clamp(min=0.0))
+
+    def _transition(self, s: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+        """(α_t/α_s, σ_{t|s}) of p(x_t | x_s) for s ≤ t, from σ²_{t|s} = σ_t² - (α_t/α_s)² σ_s²."""
+        (a_s, s_s), (a_t, s_t) = self._marginal(s), self._marginal(t)
+        ratio = a_t / a_s
+        return ratio, torch.sqrt((s_t * s_t - ratio * ratio * s_s * s_s).clamp(min=0.0))
 
     def _lambda(self, t: Tensor) -> Tensor:
         alpha, sigma = self._marginal(t)
@@ -133,6 +149,22 @@ class SDE(ABC):
     def drift(self, x: Tensor, t: Any) -> Tensor:
         r"""The forward drift f(t)·x, in ``x``'s dtype; ``t`` a scalar or of shape (batch,)."""
         return self._coef(self._drift_coef, x, t) * x
+
+    def transition(self, s: Any, t: Any) -> tuple[Tensor, Tensor]:
+        r"""The forward kernel p(x_t | x_s) = N(a x_s, v² I) for 0 ≤ s ≤ t ≤ T:
+
+        a = α(t)/α(s),   v² = σ(t)² - a² σ(s)²
+
+        (Kingma et al. 2021, "Variational Diffusion Models", eq. 2-3). Composing the kernel from 0 to s with the
+        one from s to t gives the marginal at t. Ancestral and DDIM-type samplers step with it.
+
+        Returns:
+            (a, v), float64 tensors of the broadcast shape of ``s`` and ``t``.
+        """
+        ss, tt = check_time(s, self.T, "s"), check_time(t, self.T, "t")
+        if (ss > tt).any():
+            raise ValueError("s must be <= t (the kernel runs forward in time); got s > t")
+        return self._transition(ss, tt)
 
     def lambda_(self, t: Any) -> Tensor:
         r"""Half log-SNR λ(t) = log(α(t)/σ(t)), strictly decreasing; +inf where σ = 0."""
@@ -186,8 +218,8 @@ class SDE(ABC):
         if z.ndim < 1:
             raise ValueError(f"z must have a batch dimension; got shape {tuple(z.shape)}")
         s2 = self.prior_std**2
-        D = math.prod(z.shape[1:])
-        return -0.5 * z.pow(2).flatten(1).sum(1) / s2 - 0.5 * D * math.log(2 * math.pi * s2)
+        flat = z.reshape(z.shape[0], -1)
+        return -0.5 * flat.pow(2).sum(1) / s2 - 0.5 * flat.shape[1] * math.log(2 * math.pi * s2)
 
     def reverse(self, score_fn: ScoreFn, probability_flow: bool = False) -> ReverseSDE:
         r"""The reverse-time SDE (Anderson 1982) or the probability-flow ODE driven by ``score_fn``."""
@@ -227,16 +259,21 @@ class ReverseSDE:
     def drift(self, x: Tensor, t: Any) -> Tensor:
         r"""f(t) x - c g(t)² s(x, t) with c = 1 (SDE) or ½ (probability-flow ODE), in dt of the forward time."""
         check_tensor(x, "x")
+        if x.ndim < 1:
+            raise ValueError(f"x must have a batch dimension, shape (batch, *dims); got shape {tuple(x.shape)}")
         tt = check_time(t, self.sde.T)
         check_batch_time(x, tt)
-        t_batch = tt.expand(x.shape[0]) if tt.ndim == 0 and x.ndim > 0 else tt
-        f = append_dims(self.sde._drift_coef(tt.to(x.device)), x.ndim).to(x.dtype)
-        g2 = append_dims(self.sde._diffusion(tt.to(x.device)) ** 2, x.ndim).to(x.dtype)
-        score = self.score_fn(x, t_batch.to(device=x.device, dtype=x.dtype))
+        return self._drift(x, tt.to(x.device).expand(x.shape[0]))
+
+    def _drift(self, x: Tensor, t: Tensor) -> Tensor:
+        """``drift`` for a checked float64 ``t`` of shape (batch,) on x's device (the samplers' hot path)."""
+        f = append_dims(self.sde._drift_coef(t), x.ndim).to(x.dtype)
+        g2 = append_dims(self.sde._g2(t), x.ndim).to(x.dtype)
+        score = self.score_fn(x, t.to(x.dtype))
         if not isinstance(score, Tensor):
             raise TypeError(f"score_fn(x, t) must return a torch.Tensor of the shape of x, {tuple(x.shape)}; "
                             f"got {type(score).__name__}")
-        check_same_shape(x, score, "x", "score_fn(x, t)")
+        check_same_shape(x, score, "x", "score_fn(x, t)", dtype=False)
         return f * x - (0.5 if self.probability_flow else 1.0) * g2 * score
 
     def diffusion(self, t: Any) -> Tensor:
@@ -287,8 +324,13 @@ class VPSDE(_ScheduledSDE):
         log_ab = self.schedule._log_alpha_bar(t)
         return torch.exp(0.5 * log_ab), torch.sqrt(-torch.expm1(log_ab))
 
-    def _diffusion(self, t: Tensor) -> Tensor:
-        return torch.sqrt(self.schedule._beta(t))
+    def _g2(self, t: Tensor) -> Tensor:
+        return self.schedule._beta(t)
+
+    def _transition(self, s: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+        # ᾱ_t/ᾱ_s = exp(-∫_s^t β): v² = 1 - ᾱ_t/ᾱ_s by expm1, with the integral formed directly
+        dL = -self.schedule._neg_log_alpha_bar_between(s, t)
+        return torch.exp(0.5 * dL), torch.sqrt(-torch.expm1(dL))
 
     def _lambda(self, t: Tensor) -> Tensor:
         return self.schedule._lambda(t)
@@ -331,14 +373,12 @@ class SubVPSDE(_ScheduledSDE):
         log_ab = self.schedule._log_alpha_bar(t)
         return torch.exp(0.5 * log_ab), -torch.expm1(log_ab)
 
-    def _diffusion(self, t: Tensor) -> Tensor:
-        return torch.sqrt(self.schedule._beta(t) * -torch.expm1(2.0 * self.schedule._log_alpha_bar(t)))
+    def _g2(self, t: Tensor) -> Tensor:
+        return self.schedule._beta(t) * -torch.expm1(2.0 * self.schedule._log_alpha_bar(t))
 
     def _t_of_lambda(self, lam: Tensor) -> Tensor:
-        # λ = log(√ᾱ/(1-ᾱ)). With w = e^{-λ}: 1 - ᾱ = σ = 2w/(w + √(w² + 4)), free of cancellation.
-        w = torch.exp(-lam)
-        sigma = 2.0 * w / (w + torch.sqrt(w * w + 4.0))
-        return self.schedule._t_of_neg_log_alpha_bar(-torch.log1p(-sigma))
+        # λ = log(√ᾱ/(1-ᾱ)). With w = e^{-λ}: √ᾱ = 2/(w + √(w² + 4)), so -log ᾱ = 2 asinh(w/2), exactly.
+        return self.schedule._t_of_neg_log_alpha_bar(2.0 * torch.asinh(0.5 * torch.exp(-lam)))
 
 
 class VESDE(SDE):
@@ -374,8 +414,13 @@ class VESDE(SDE):
     def _drift_coef(self, t: Tensor) -> Tensor:
         return torch.zeros_like(t)
 
-    def _diffusion(self, t: Tensor) -> Tensor:
-        return self._marginal(t)[1] * math.sqrt(2.0 * self._log_ratio)
+    def _g2(self, t: Tensor) -> Tensor:
+        return 2.0 * self._log_ratio * self._marginal(t)[1] ** 2
+
+    def _transition(self, s: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+        # v² = σ_t² - σ_s² = σ_t² (1 - e^{-2 log(σmax/σmin)(t - s)})
+        sigma_t = self._marginal(t)[1]
+        return torch.ones_like(sigma_t), sigma_t * torch.sqrt(-torch.expm1(-2.0 * self._log_ratio * (t - s)))
 
     def _t_of_lambda(self, lam: Tensor) -> Tensor:
         return (-lam - math.log(self.sigma_min)) / self._log_ratio

@@ -55,8 +55,8 @@ TIME_FNS = {
     "vp.drift": lambda t: VP.drift(X, t),
     "vp.perturb": lambda t: VP.perturb(X, t, X),
     "reverse.drift": lambda t: VP.reverse(zero_net).drift(X, t),
-    "convert": lambda t: sd.convert(X, X, t, VP, source="eps", target="score"),
-    "ScoreModel": lambda t: MODEL(X, t),
+    "convert": lambda t: sd.convert(X, X, t, VP, source="eps", target="x0"),
+    "ScoreModel": lambda t: MODEL.predict(X, t, "x0"),
     "gm.marginal": lambda t: GM.marginal(VP, t),
     "gm.marginal_score": lambda t: GM.marginal_score(X, t, VP),
 }
@@ -231,9 +231,9 @@ CASES = [
     case("ddpm-mean_from_eps-N+1", lambda: CHAIN.mean_from_eps(X, 11, X),
          ValueError, r"i must lie in \{1, …, 10\}; got values in \[11, 11\]"),
     case("ddpm-i-float", lambda: CHAIN.perturb(X, 2.0, X),
-         TypeError, r"i must be an int or an integer tensor; got float"),
+         TypeError, r"i must be an int or an integer tensor; got float 2\.0"),
     case("ddpm-i-float-tensor", lambda: CHAIN.step(X, torch.tensor([1.0]), X),
-         TypeError, r"i must be an int or an integer tensor; got Tensor of dtype torch\.float32"),
+         TypeError, r"i must be an int or an integer tensor; got a tensor of dtype torch\.float32"),
     case("ddpm-i-bool", lambda: CHAIN.time(True),
          TypeError, r"i must be an int or an integer tensor; got bool"),
     case("ddpm-i-2d", lambda: CHAIN.time(torch.ones(2, 2, dtype=torch.long)),
@@ -339,11 +339,32 @@ def test_rejects(call, exc, match):
 
 # ---------------------------------------------------------------------------------------------------------
 # Positive controls: valid inputs at the edges do not raise.
+def _finite_or_lambda_at_zero(out: object, name: str, t: object) -> bool:
+    """Outputs are finite, except λ(0) = +inf under VP-type SDEs (σ(0) = 0), which is the right answer."""
+    if isinstance(out, sd.GaussianMixture):
+        return bool(torch.isfinite(out.covs).all())
+    tensors = out if isinstance(out, tuple) else (out,)
+    if name.endswith("lambda_") and not name.startswith("ve"):
+        return all(bool((torch.isfinite(v) | (v == math.inf)).all()) for v in tensors)
+    return all(bool(torch.isfinite(v).all()) for v in tensors)
+
+
 def test_time_edges_accepted():
     edges = (0.0, 1.0, torch.tensor([0.0, 1.0, 0.0, 1.0], dtype=torch.float64))  # batch t matching X
     for name, fn in TIME_FNS.items():
         for t in edges[:2] if name == "gm.marginal" else edges:
-            fn(t)
+            assert _finite_or_lambda_at_zero(fn(t), name, t), (name, t)
+
+
+def test_division_by_sigma_zero_is_refused():
+    """At t = 0 under VP σ = 0: converting to the score (or from x0) would give ±inf; it raises instead."""
+    with pytest.raises(ValueError, match=r"t must give σ\(t\) > 0 .*got t = 0\.0"):
+        sd.convert(X, X, 0.0, VP, source="eps", target="score")
+    with pytest.raises(ValueError, match=r"t must give σ\(t\) > 0 .*'x0'.*got t = 0\.0"):
+        sd.convert(X, X, torch.tensor([0.5, 0.5, 0.0, 0.5]), VP, source="x0", target="eps")
+    with pytest.raises(ValueError, match=r"t must give σ\(t\) > 0"):
+        MODEL(X, 0.0)
+    assert bool(torch.isfinite(MODEL(X, 1e-6)).all())
 
 
 def test_edges_accepted():
@@ -374,3 +395,24 @@ def test_edges_accepted():
     for target in ("eps", "x0", "v", "score"):
         MODEL.predict(X, T4, target)
         sd.convert(X, X, T4, SUBVP, source=target, target="eps")
+
+
+def test_mixed_dtypes_are_refused_where_inputs_combine():
+    """x0 in float32 with noise in float64 would silently promote the result: refused, naming both."""
+    with pytest.raises(TypeError, match=r"noise must have the dtype of x0, torch\.float32; got torch\.float64"):
+        VP.perturb(X, 0.5, X.double())
+    with pytest.raises(TypeError, match=r"noise must have the dtype of x_prev"):
+        CHAIN.step(X, 1, X.double())
+
+
+def test_transition_refuses_backward_times():
+    with pytest.raises(ValueError, match=r"s must be <= t .*got s > t"):
+        VP.transition(0.6, 0.5)
+    with pytest.raises(ValueError, match=r"s must lie in \[0, 1\]; got -0\.5"):
+        VP.transition(-0.5, 0.5)
+
+
+def test_integer_like_indices_and_flat_z_are_accepted():
+    np = pytest.importorskip("numpy")
+    torch.testing.assert_close(CHAIN.perturb(X, np.int64(3), X), CHAIN.perturb(X, 3, X))
+    assert VP.prior_logp(torch.zeros(5)).shape == (5,)  # a batch of scalars: D = 1
