@@ -157,9 +157,10 @@ def test_ho_linear_schedule_matches_the_vp_sde() -> None:
 
 def test_first_order_map_error_falls_like_one_over_n() -> None:
     """β_i = β((i-1)/(N-1))/N (Song et al. 2021, App. B): the error of ᾱ at t = 1 and the max over the grid
-    both fall like 1/N. The slope of log error vs log N is fitted over N = 125 … 8000 and must be -1 ± 0.05."""
+    both fall like 1/N. The slope of log error vs log N is fitted over N = 500 … 32000 (in the asymptotic range:
+    from N = 125 the end-point error's slope is still -0.96) and must be -1 ± 0.05."""
     sde = sd.VPSDE(0.1, 20.0)
-    ns = [125 * 2**k for k in range(7)]
+    ns = [500 * 2**k for k in range(7)]
     end_err, max_err = [], []
     for n in ns:
         chain = sd.DDPM(sd.linear_betas(n, 0.1 / n, 20.0 / n))
