@@ -14,7 +14,10 @@ See docs/math.md for the mathematics and the function that computes each formula
 from scoresde._utils import append_dims
 from scoresde.analytic import GaussianMixture
 from scoresde.ddpm import DDPM
+from scoresde.likelihood import LikelihoodResult, bits_per_dim, log_likelihood
+from scoresde.metrics import SlicedWasserstein, mmd, moment_errors, sliced_wasserstein
 from scoresde.parameterization import Prediction, ScoreModel, convert, eps_from, from_eps
+from scoresde.samplers import METHODS, SampleResult, sample
 from scoresde.schedules import (
     CosineSchedule,
     LinearSchedule,
@@ -24,30 +27,43 @@ from scoresde.schedules import (
     linear_betas,
 )
 from scoresde.sde import SDE, VESDE, VPSDE, ReverseSDE, ScoreFn, SubVPSDE, coefficients_from_marginal
+from scoresde.timesteps import GRIDS, time_grid
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DDPM",
+    "GRIDS",
+    "METHODS",
     "SDE",
     "VESDE",
     "VPSDE",
     "CosineSchedule",
     "GaussianMixture",
+    "LikelihoodResult",
     "LinearSchedule",
     "PiecewiseConstantSchedule",
     "Prediction",
     "ReverseSDE",
+    "SampleResult",
     "Schedule",
     "ScoreFn",
     "ScoreModel",
+    "SlicedWasserstein",
     "SubVPSDE",
     "__version__",
     "append_dims",
+    "bits_per_dim",
     "coefficients_from_marginal",
     "convert",
     "cosine_betas",
     "eps_from",
     "from_eps",
     "linear_betas",
+    "log_likelihood",
+    "mmd",
+    "moment_errors",
+    "sample",
+    "sliced_wasserstein",
+    "time_grid",
 ]

@@ -1,0 +1,63 @@
+r"""Samplers of the reverse-time SDE (Song et al. 2021, "Score-Based Generative Modeling through SDEs").
+
+Reverse SDE, run from t = T to t_min: dx = [f(t) x - g(t)² s(x, t)] dt + g(t) dw̄.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+from scoresde.samplers._model import CountedScore
+from scoresde.samplers.ancestral import StepCallback
+from scoresde.sde import SDE
+
+
+def _em_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, generator: torch.Generator | None
+             ) -> Tensor:
+    """x_s = x_t - [f(t) x_t - g(t)² s(x_t, t)] Δ + g(t) √Δ z,  Δ = t - s > 0."""
+    dt = float(t - s)
+    f, g2 = float(sde._drift_coef(t)), float(sde._g2(t))
+    drift = f * x - g2 * model.score(x, t)
+    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    return x - drift * dt + math.sqrt(g2 * dt) * noise
+
+
+def euler_maruyama(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
+                   on_step: StepCallback) -> Tensor:
+    """Euler–Maruyama on the reverse SDE: weak order 1, one score evaluation per step."""
+    for i in range(len(ts) - 1):
+        x = _em_step(model, sde, x, ts[i], ts[i + 1], generator)
+        on_step(i + 1, ts[i + 1], x)
+    return x
+
+
+def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
+       on_step: StepCallback, snr: float = 0.16, corrector_steps: int = 1) -> Tensor:
+    r"""Predictor–corrector sampling (Song et al. 2021, Algorithms 2 and 3): at each step an Euler–Maruyama
+    predictor from t to s, then ``corrector_steps`` Langevin corrector steps at s,
+
+        x ← x + ε s(x, s) + √(2ε) z,    ε = 2 a² (snr ‖z‖ / ‖s(x, s)‖)²,
+
+    with a² = (α_s/α_t)⁻² the one-step signal factor (1 - β_i on the DDPM grid, 1 for VE) and the norms
+    per sample over all dimensions, averaged over the batch. NFE per step: 1 + corrector_steps.
+    """
+    if not isinstance(snr, (int, float)) or not snr > 0:
+        raise ValueError(f"snr must be a number > 0; got {snr!r}")
+    if isinstance(corrector_steps, bool) or not isinstance(corrector_steps, int) or corrector_steps < 0:
+        raise ValueError(f"corrector_steps must be an int >= 0; got {corrector_steps!r}")
+    for i in range(len(ts) - 1):
+        t, s = ts[i], ts[i + 1]
+        x = _em_step(model, sde, x, t, s, generator)
+        a2 = float(sde._transition(s, t)[0]) ** 2
+        for _ in range(corrector_steps):
+            grad = model.score(x, s)
+            z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+            grad_norm = grad.reshape(x.shape[0], -1).norm(dim=1).mean()
+            z_norm = z.reshape(x.shape[0], -1).norm(dim=1).mean()
+            step = 2.0 * a2 * float(snr * z_norm / grad_norm) ** 2
+            x = x + step * grad + math.sqrt(2.0 * step) * z
+        on_step(i + 1, s, x)
+    return x

@@ -1,0 +1,80 @@
+r"""Time grids for samplers: T = t_0 > t_1 > … > t_N = t_min.
+
+    uniform    t_i evenly spaced in t                                   (Song et al. 2021)
+    quadratic  t_i = t_min + (T - t_min) (1 - i/N)²: denser near the data (Song, Meng & Ermon 2021, DDIM)
+    logsnr     λ(t_i) evenly spaced, λ = log(α/σ)                        (Lu et al. 2022, DPM-Solver)
+    karras     σ̃_i = (σ̃_max^{1/ρ} + i/N (σ̃_min^{1/ρ} - σ̃_max^{1/ρ}))^ρ in the scaled noise
+               level σ̃ = σ/α = e^{-λ}, ρ = 7                           (Karras et al. 2022, EDM, eq. 5)
+
+The log-SNR and Karras grids are mapped back to t through the SDE's own ``t_of_lambda``, so one
+grid definition serves VP, sub-VP and VE alike. Every grid is checked to be strictly decreasing:
+two coinciding times would make a multistep solver divide by a zero step.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from scoresde._utils import FLOAT64, check_choice, check_positive_float, check_positive_int
+from scoresde.sde import SDE
+
+__all__ = ["GRIDS", "check_grid", "time_grid"]
+
+GRIDS = ("uniform", "quadratic", "logsnr", "karras")
+
+
+def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, *, rho: float = 7.0) -> Tensor:
+    r"""A decreasing grid of ``steps + 1`` times from T to ``t_min`` (float64).
+
+    Args:
+        sde: the SDE whose λ(t) defines the log-SNR and Karras grids.
+        steps: number of steps N ≥ 1.
+        kind: "uniform", "quadratic", "logsnr" or "karras".
+        t_min: the last time, 0 < t_min < T.
+        rho: the Karras exponent (only for kind="karras").
+    """
+    if not isinstance(sde, SDE):
+        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    check_positive_int(steps, "steps")
+    check_choice(kind, "kind", GRIDS)
+    t_min = check_positive_float(t_min, "t_min")
+    if t_min >= sde.T:
+        raise ValueError(f"t_min must lie in (0, {sde.T:g}); got {t_min}")
+    u = torch.linspace(0.0, 1.0, steps + 1, dtype=FLOAT64)  # 0 at T, 1 at t_min
+    if kind == "uniform":
+        grid = sde.T + (t_min - sde.T) * u
+    elif kind == "quadratic":
+        grid = t_min + (sde.T - t_min) * (1.0 - u) ** 2
+    else:
+        lam_hi, lam_lo = (float(v) for v in sde.lambda_(torch.tensor([t_min, sde.T], dtype=FLOAT64)))
+        if kind == "logsnr":
+            lam = lam_lo + (lam_hi - lam_lo) * u
+        else:
+            rho = check_positive_float(rho, "rho")
+            s_max, s_min = math.exp(-lam_lo), math.exp(-lam_hi)  # σ̃ = e^{-λ}
+            lam = -rho * torch.log(s_max ** (1 / rho) + u * (s_min ** (1 / rho) - s_max ** (1 / rho)))
+        grid = sde.t_of_lambda(lam.clamp(lam_lo, lam_hi))
+        grid[0], grid[-1] = sde.T, t_min  # exact end points (t_of_lambda returns them to round-off)
+    return check_grid(grid, sde.T)
+
+
+def check_grid(grid: Any, T: float) -> Tensor:
+    """Return ``grid`` as float64 after checking it is 1-D, has ≥ 2 points, lies in (0, T] and strictly decreases."""
+    if not isinstance(grid, Tensor):
+        raise TypeError(f"grid must be a 1-D tensor of times or one of {', '.join(map(repr, GRIDS))}; "
+                        f"got {type(grid).__name__}")
+    g = grid.detach().to(dtype=FLOAT64, device="cpu")
+    if g.ndim != 1 or g.numel() < 2:
+        raise ValueError(f"grid must be 1-D with at least 2 times; got shape {tuple(g.shape)}")
+    if not bool(torch.isfinite(g).all()) or float(g.min()) <= 0 or float(g.max()) > T:
+        raise ValueError(f"grid times must lie in (0, {T:g}]; got values in [{float(g.min()):g}, {float(g.max()):g}]")
+    steps = g[1:] - g[:-1]
+    if bool((steps >= 0).any()):
+        i = int(torch.nonzero(steps >= 0)[0])
+        raise ValueError(f"grid must strictly decrease (a zero or backward step breaks the solvers); "
+                         f"got t[{i}] = {float(g[i])!r}, t[{i + 1}] = {float(g[i + 1])!r}")
+    return g
