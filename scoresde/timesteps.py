@@ -58,7 +58,7 @@ def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, 
             s_max, s_min = math.exp(-lam_lo), math.exp(-lam_hi)  # σ̃ = e^{-λ}
             lam = -rho * torch.log(s_max ** (1 / rho) + u * (s_min ** (1 / rho) - s_max ** (1 / rho)))
         grid = sde.t_of_lambda(lam.clamp(lam_lo, lam_hi))
-        grid[0], grid[-1] = sde.T, t_min  # exact end points (t_of_lambda returns them to round-off)
+    grid[0], grid[-1] = sde.T, t_min  # exact end points (the formulas above give them only to round-off)
     return check_grid(grid, sde.T)
 
 

@@ -6,6 +6,7 @@ Every SDE and schedule the core offers, and small Gaussian mixtures whose margin
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 
 import torch
 
@@ -67,3 +68,38 @@ def ring2d() -> sd.GaussianMixture:
     means = torch.stack([radii * torch.cos(angles), radii * torch.sin(angles)], dim=1)
     covs = stds[:, None, None] ** 2 * torch.eye(2, dtype=F64)
     return sd.GaussianMixture(torch.full((k,), 1.0 / k, dtype=F64), means, covs)
+
+
+def gaussian(mean: Sequence[float], std: Sequence[float]) -> sd.GaussianMixture:
+    """Gaussian data N(mean, diag(std²)) as a one-component mixture (its flow is known: ``gaussian_flow``)."""
+    m = torch.as_tensor(mean, dtype=F64)
+    s = torch.as_tensor(std, dtype=F64)
+    return sd.GaussianMixture(torch.ones(1, dtype=F64), m[None], torch.diag(s * s)[None])
+
+
+def gaussian_flow(sde: sd.SDE, mean: Sequence[float], std: Sequence[float], x: torch.Tensor, s: float, t: float
+                  ) -> torch.Tensor:
+    r"""The exact probability-flow map from time s to time t for data N(mean, diag(std²)), x of shape (batch, d).
+
+    p_t = N(α_t m, diag(v_t)), v_t = α_t² std² + σ_t², and the score -(x - α_t m)/v_t is linear in x, so the ODE
+    dx/dt = f x - ½ g² s(x, t) moves each coordinate's standard score (x - α m)/√v not at all (d log √v/dt =
+    f + g²/(2v) because dv/dt = 2 f v + g²):  x_t = α_t m + (x_s - α_s m) √(v_t / v_s).
+    """
+    m = torch.as_tensor(mean, dtype=F64)
+    sd2 = torch.as_tensor(std, dtype=F64) ** 2
+    (a_s, sig_s), (a_t, sig_t) = sde.marginal(s), sde.marginal(t)
+    v_s, v_t = a_s**2 * sd2 + sig_s**2, a_t**2 * sd2 + sig_t**2
+    return (a_t * m + (x.to(F64) - a_s * m) * torch.sqrt(v_t / v_s)).to(x.dtype)
+
+
+def gaussian_score_fn(sde: sd.SDE, mean: float, std: float) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The exact score of isotropic Gaussian data N(mean, std² I), -(x - α m)/(α² std² + σ²), in closed form: the
+    same as ``gaussian(...).score_fn(sde)`` but a few operations per call (for tests that take thousands of steps)."""
+
+    def score_fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        alpha, sigma = sde.marginal(t)
+        a = sd.append_dims(alpha, x.ndim).to(x.dtype)
+        v = sd.append_dims(alpha**2 * std**2 + sigma**2, x.ndim).to(x.dtype)
+        return -(x - a * mean) / v
+
+    return score_fn

@@ -15,6 +15,7 @@ first-order step from t_min to t = 0. ``SampleResult.nfe`` counts the score eval
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,13 @@ METHODS: dict[str, Callable[..., Tensor]] = {
     "heun": heun,
     "dpm_solver": dpm_solver,
 }
+
+
+def method_options(method: str) -> tuple[str, ...]:
+    """The names of the options a method takes (its keyword arguments beyond the common ones)."""
+    common = {"model", "sde", "x", "ts", "generator", "on_step"}
+    params = inspect.signature(METHODS[method]).parameters
+    return tuple(name for name in params if name not in common)
 
 
 @dataclass(frozen=True)
@@ -135,12 +143,12 @@ def sample(
         if callback is not None:
             callback(i, t, x_i)
 
-    try:
-        x = METHODS[method](model, sde, x, ts, generator=generator, on_step=on_step, **options)
-    except TypeError as err:
-        if "unexpected keyword argument" in str(err):
-            raise TypeError(f"method {method!r} does not take option(s) {sorted(options)}: {err}") from err
-        raise
+    allowed = method_options(method)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise TypeError(f"method {method!r} does not take option(s) {unknown}; its options are "
+                        f"{', '.join(map(repr, allowed)) or 'none'}")
+    x = METHODS[method](model, sde, x, ts, generator=generator, on_step=on_step, **options)
     if denoise:
         x = model.x0(x, ts[-1])
     return SampleResult(x, model.nfe, ts, torch.stack(path) if return_trajectory else None)

@@ -12,7 +12,10 @@ Expanding x̂_0 in a Taylor series at λ_t, with h = λ_s - λ_t, integrates to
 
 and the derivatives in λ come from the data predictions of the previous steps (divided differences on the
 non-uniform λ grid). Order k uses k - 1 previous evaluations, so every step costs one evaluation. The
-first steps, and with ``lower_order_final`` the last ones, use lower orders (Lu et al.'s advice for few steps).
+first steps use lower orders (the history is short), and with ``lower_order_final`` so do the last ones when
+there are fewer than 15 steps (Lu et al. lower them below 10 steps, diffusers below 15): there the final steps
+are the largest in λ, and a first-order last step is measured to help (10 steps, aniso16: SW2 0.013 against 0.022).
+With 15 or more steps every step runs at the full order, so the global order is the nominal one.
 
 Order 2 comes in Lu et al.'s two forms, both second order: ``solver_type="midpoint"`` (their default for
 DPM-Solver++(2M), Algorithm 2) weights the divided difference by ½ h c₁(h) instead of c₂(h) — better at
@@ -29,6 +32,9 @@ from torch import Tensor
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.ancestral import StepCallback
 from scoresde.sde import SDE
+
+LOWER_ORDER_FINAL_BELOW = 15
+"""``lower_order_final`` lowers the order of the last steps only for grids of fewer steps than this."""
 
 
 def phi_coefficients(h: float) -> tuple[float, float, float]:
@@ -57,7 +63,7 @@ def dpm_solver(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generato
         t, s = ts[i], ts[i + 1]
         hist_x0 = [model.x0(x, t), *hist_x0[:2]]
         hist_lam = [float(lams[i]), *hist_lam[:2]]
-        k = min(order, i + 1, n - i if lower_order_final else order)
+        k = min(order, i + 1, n - i if lower_order_final and n < LOWER_ORDER_FINAL_BELOW else order)
         (_, sigma_t), (alpha_s, sigma_s) = model.coefficients(t), model.coefficients(s)
         h = float(lams[i + 1]) - hist_lam[0]
         c1, c2, c3 = phi_coefficients(h)
