@@ -103,3 +103,19 @@ def gaussian_score_fn(sde: sd.SDE, mean: float, std: float) -> Callable[[torch.T
         return -(x - a * mean) / v
 
     return score_fn
+
+
+def aniso16_like(seed: int = 16) -> sd.GaussianMixture:
+    """The samplers issue's aniso16 shape: d = 16, 4 components, weights .4/.3/.2/.1, means of norm 3, covariances
+    with random rotations and axis stds uniform in [0.05, 1.0] (our own seed; benchmarks/samplers.py builds the peer
+    tool's exact instance)."""
+    g = torch.Generator().manual_seed(seed)
+    d, k = 16, 4
+    means, covs = [], []
+    for _ in range(k):
+        u = torch.randn(d, dtype=F64, generator=g)
+        means.append(3 * u / u.norm())
+        rot = random_rotation(d, g)
+        stds = 0.05 + 0.95 * torch.rand(d, dtype=F64, generator=g)
+        covs.append(rot @ torch.diag(stds**2) @ rot.T)
+    return sd.GaussianMixture(torch.tensor([0.4, 0.3, 0.2, 0.1], dtype=F64), torch.stack(means), torch.stack(covs))

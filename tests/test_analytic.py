@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import scoresde as sd
-from tests.problems import F64, random_mixture, ring2d, sdes
+from tests.problems import F64, aniso16_like, random_mixture, ring2d, sdes
 
 SDES = sdes()
 
@@ -192,17 +192,9 @@ def test_works_for_image_shaped_inputs_and_float32() -> None:
 def test_marginal_matches_monte_carlo_in_16_dimensions() -> None:
     """The aniso16-like target of the samplers issue (d = 16, 4 components, axis stds 0.05–1.0): 2e6 forward
     perturbations at several t match the exact marginal's mean and covariance within 5 standard errors."""
-    g = torch.Generator().manual_seed(16)
-    d, k = 16, 4
-    means, covs = [], []
-    for _ in range(k):
-        u = torch.randn(d, dtype=F64, generator=g)
-        means.append(3 * u / u.norm())
-        q, r = torch.linalg.qr(torch.randn(d, d, dtype=F64, generator=g))
-        q = q * torch.sign(torch.diagonal(r))
-        stds = 0.05 + 0.95 * torch.rand(d, dtype=F64, generator=g)
-        covs.append(q @ torch.diag(stds**2) @ q.T)
-    gm = sd.GaussianMixture(torch.tensor([0.4, 0.3, 0.2, 0.1], dtype=F64), torch.stack(means), torch.stack(covs))
+    gm = aniso16_like()
+    g = torch.Generator().manual_seed(17)
+    d = gm.dim
     n = 2_000_000
     for sde in (sd.VPSDE(), sd.SubVPSDE(), sd.VESDE()):
         for t in (0.1, 0.5, 0.9):

@@ -28,28 +28,13 @@ import torch
 
 import scoresde as sd
 from scoresde.likelihood import PROBES, SOLVERS, TRACES
-from tests.problems import F64, random_mixture, random_rotation
+from tests.problems import F64, aniso16_like, random_mixture
 
 T_MIN = 1e-5
 VP = sd.VPSDE(0.1, 20.0)
 
 
-def aniso16() -> sd.GaussianMixture:
-    """The samplers issue's aniso16 target: d = 16, 4 components, weights .4/.3/.2/.1, means of norm 3, covariances
-    with random rotations and axis stds uniform in [0.05, 1.0] (built as in tests/test_analytic.py, seed 16)."""
-    g = torch.Generator().manual_seed(16)
-    d, k = 16, 4
-    means, covs = [], []
-    for _ in range(k):
-        u = torch.randn(d, dtype=F64, generator=g)
-        means.append(3 * u / u.norm())
-        rot = random_rotation(d, g)
-        stds = 0.05 + 0.95 * torch.rand(d, dtype=F64, generator=g)
-        covs.append(rot @ torch.diag(stds**2) @ rot.T)
-    return sd.GaussianMixture(torch.tensor([0.4, 0.3, 0.2, 0.1], dtype=F64), torch.stack(means), torch.stack(covs))
-
-
-ANISO = aniso16()
+ANISO = aniso16_like()
 
 
 @pytest.fixture(autouse=True, scope="module")
