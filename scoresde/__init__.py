@@ -12,9 +12,10 @@ See docs/math.md for the mathematics and the function that computes each formula
 """
 
 from scoresde._utils import append_dims
-from scoresde.analytic import GaussianMixture
+from scoresde.analytic import GaussianMixture, ring_mixture
 from scoresde.ddpm import DDPM
 from scoresde.likelihood import LikelihoodResult, bits_per_dim, log_likelihood
+from scoresde.losses import DSMLoss, dsm_loss, likelihood_weight
 from scoresde.metrics import SlicedWasserstein, mmd, moment_errors, sliced_wasserstein
 from scoresde.parameterization import Prediction, ScoreModel, convert, eps_from, from_eps
 from scoresde.samplers import METHODS, SampleResult, sample
@@ -39,6 +40,7 @@ __all__ = [
     "VESDE",
     "VPSDE",
     "CosineSchedule",
+    "DSMLoss",
     "GaussianMixture",
     "LikelihoodResult",
     "LinearSchedule",
@@ -57,12 +59,15 @@ __all__ = [
     "coefficients_from_marginal",
     "convert",
     "cosine_betas",
+    "dsm_loss",
     "eps_from",
     "from_eps",
+    "likelihood_weight",
     "linear_betas",
     "log_likelihood",
     "mmd",
     "moment_errors",
+    "ring_mixture",
     "sample",
     "sliced_wasserstein",
     "time_grid",

@@ -32,7 +32,7 @@ from scoresde._utils import (
 )
 from scoresde.sde import SDE
 
-__all__ = ["GaussianMixture"]
+__all__ = ["GaussianMixture", "ring_mixture"]
 
 
 class GaussianMixture:
@@ -207,3 +207,25 @@ class GaussianMixture:
         resp = torch.softmax(log_joint, dim=1)
         score = torch.einsum("nk,nke,kde->nd", resp, -z / var, evecs)
         return torch.logsumexp(log_joint, dim=1).to(x.dtype), score.reshape(x.shape).to(x.dtype), sigma
+
+
+def ring_mixture(k: int = 8, radii: tuple[float, float] = (2.0, 4.0), stds: tuple[float, float] = (0.1, 0.3)
+                 ) -> GaussianMixture:
+    r"""The 2-D ring of the samplers benchmark: k isotropic Gaussians of equal weight at angles 2πj/k.
+
+    Component j sits at radius r_j = r_lo + (r_hi - r_lo) j/(k-1) with standard deviation
+    s_lo + (s_hi - s_lo)·((3j mod k)/(k-1)), so neighbours differ in width (the peer tool's target,
+    ../shared/tools/peer_samplers.py, "ring2d").
+    """
+    check_positive_int(k, "k")
+    if k < 2:
+        raise ValueError(f"k must be at least 2 (a ring); got {k}")
+    j = torch.arange(k, dtype=FLOAT64)
+    angle = 2 * math.pi * j / k
+    radius = radii[0] + (radii[1] - radii[0]) * j / (k - 1)
+    std = stds[0] + (stds[1] - stds[0]) * torch.remainder(3 * j, k) / (k - 1)
+    if not bool((std > 0).all()):
+        raise ValueError(f"stds must be > 0; got {stds}")
+    means = torch.stack([radius * torch.cos(angle), radius * torch.sin(angle)], 1)
+    covs = std[:, None, None] ** 2 * torch.eye(2, dtype=FLOAT64)
+    return GaussianMixture(torch.full((k,), 1.0 / k, dtype=FLOAT64), means, covs)

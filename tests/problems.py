@@ -60,14 +60,8 @@ def random_mixture(k: int, d: int, seed: int) -> sd.GaussianMixture:
 
 
 def ring2d() -> sd.GaussianMixture:
-    """8 Gaussians on a ring, radii 2–4, stds 0.1–0.3 (the samplers benchmark's 2-D target)."""
-    k = 8
-    angles = torch.arange(k, dtype=F64) * 2 * math.pi / k
-    radii = torch.linspace(2.0, 4.0, k, dtype=F64)
-    stds = torch.linspace(0.1, 0.3, k, dtype=F64)
-    means = torch.stack([radii * torch.cos(angles), radii * torch.sin(angles)], dim=1)
-    covs = stds[:, None, None] ** 2 * torch.eye(2, dtype=F64)
-    return sd.GaussianMixture(torch.full((k,), 1.0 / k, dtype=F64), means, covs)
+    """8 Gaussians on a ring, radii 2–4, stds 0.1–0.3 (the samplers benchmark's 2-D target, ``sd.ring_mixture``)."""
+    return sd.ring_mixture()
 
 
 def gaussian(mean: Sequence[float], std: Sequence[float]) -> sd.GaussianMixture:

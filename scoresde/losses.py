@@ -1,0 +1,155 @@
+r"""Denoising score matching in ε form, with its time sampling and weightings.
+
+For data x_0, a time t and noise ε ~ N(0, I), the network sees x_t = α(t) x_0 + σ(t) ε and is trained on
+
+    L(θ) = E_t E_{x_0, ε} [ w(t) · (1/D) ||ε_θ(x_t, t) - ε||² ]
+
+(Ho et al. 2020, "Denoising Diffusion Probabilistic Models", eq. 14; Vincent 2011). The mean over the D data
+dimensions makes the loss independent of the image size; multiply by D/2 for the score-matching term of the
+likelihood bound. Because ε_θ = -σ s_θ and the conditional score is -ε/σ, the same loss in score form is
+w(t) σ(t)² ||s_θ - ∇ log p_{0t}(x_t | x_0)||², and its minimiser is E[ε | x_t] = -σ ∇ log p_t(x_t).
+
+Weightings w(t):
+    "simple"      w = 1, Ho et al.'s L_simple;
+    "likelihood"  w = g(t)²/σ(t)², which turns the score-form weight into g(t)², the weighting under which the loss
+                  bounds the negative log-likelihood (Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood
+                  Training of Score-Based Diffusion Models", Thm. 1).
+
+The likelihood weight is -2 dλ/dt for the half log-SNR λ = log(α/σ), because
+g²/σ² = d log σ²/dt - 2 d log α/dt = d log(σ²/α²)/dt. So importance sampling of t with density q(t) ∝ g²/σ² is
+sampling λ uniformly on [λ(T), λ(t_min)] and mapping back by t(λ) — for any SDE — and the weight of each sample
+becomes the constant 2 (λ(t_min) - λ(T)) / (T - t_min) (Song et al. 2021 §4 sample t this way for the VP SDE).
+
+Time sampling: t ~ U(t_min, T) for continuous time, or an index i ~ U{1..N} at t_i = i T/N for the discrete chain
+(an ``sde`` made by ``VPSDE.from_ddpm`` has exactly the chain's ᾱ_i at t_i, so this is Ho et al.'s Algorithm 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import torch
+from torch import Tensor
+
+from scoresde._utils import FLOAT64, append_dims, check_choice, check_positive_float, check_positive_int, check_tensor
+from scoresde.parameterization import PREDICTIONS, eps_from
+from scoresde.sde import SDE
+
+__all__ = ["DSMLoss", "Weighting", "dsm_loss", "likelihood_weight"]
+
+Weighting = Literal["simple", "likelihood"]
+WEIGHTINGS: tuple[str, ...] = get_args(Weighting)
+REDUCTIONS = ("mean", "none")
+
+
+def likelihood_weight(sde: SDE, t: Tensor) -> Tensor:
+    r"""The likelihood weighting g(t)²/σ(t)² = -2 dλ/dt of the ε loss, float64 of the shape of ``t``."""
+    if not isinstance(sde, SDE):
+        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    tt = t.to(FLOAT64)
+    sigma = sde._marginal(tt)[1]
+    return sde._g2(tt) / (sigma * sigma)
+
+
+@dataclass(frozen=True)
+class DSMLoss:
+    r"""The denoising score-matching loss E_t[w(t) (1/D)||ε_θ(x_t, t) - ε||²] as a configured callable.
+
+    Args:
+        weighting: "simple" (w = 1) or "likelihood" (w = g²/σ²; Song et al. 2021).
+        importance_sampling: draw t with density ∝ g²/σ² (uniform in λ) and reweight, so that both weightings
+            keep their expectation; with "likelihood" the weight becomes a constant. Continuous time only.
+        t_min: the smallest time drawn, 0 < t_min < T (Song et al. use 1e-5 for VP and sub-VP).
+        steps: None for continuous time t ~ U(t_min, T); an integer N for the discrete chain, t = iT/N with
+            i ~ U{1..N} (t_min is then unused).
+        predicts: what the network outputs, "eps" (default), "x0", "v" or "score"; it is turned into ε by
+            ``eps_from`` before the loss, so every parameterization is trained on the same ε objective.
+    """
+
+    weighting: str = "simple"
+    importance_sampling: bool = False
+    t_min: float = 1e-5
+    steps: int | None = None
+    predicts: str = "eps"
+
+    def __post_init__(self) -> None:
+        check_choice(self.weighting, "weighting", WEIGHTINGS)
+        check_choice(self.predicts, "predicts", PREDICTIONS)
+        if not isinstance(self.importance_sampling, bool):
+            raise TypeError(f"importance_sampling must be a bool; got {self.importance_sampling!r}")
+        check_positive_float(self.t_min, "t_min")
+        if self.steps is not None:
+            check_positive_int(self.steps, "steps")
+            if self.importance_sampling:
+                raise ValueError("importance_sampling samples continuous time; it cannot be combined with "
+                                 f"steps={self.steps} (the discrete chain draws i ~ U{{1..N}}); pass steps=None")
+
+    def sample_times(self, sde: SDE, n: int, generator: torch.Generator | None = None,
+                     device: torch.device | str | None = None) -> tuple[Tensor, Tensor]:
+        r"""Draw n times and the weight of each: (t, w(t)/(q(t)(T - t_min))), both float64 of shape (n,).
+
+        q is the sampling density of t; for uniform sampling the factor is w(t) itself.
+        """
+        if self.t_min >= sde.T:
+            raise ValueError(f"t_min must lie in (0, T = {sde.T:g}); got {self.t_min}")
+        if device is None and generator is not None:
+            device = generator.device
+        u = torch.rand(n, generator=generator, dtype=FLOAT64, device=device)
+        if self.steps is not None:
+            i = torch.floor(u * self.steps).clamp(max=self.steps - 1) + 1
+            t = i * (sde.T / self.steps)
+        elif self.importance_sampling:
+            lam_hi, lam_lo = sde._lambda(torch.tensor([self.t_min, sde.T], dtype=FLOAT64, device=device))
+            t = sde._t_of_lambda(lam_hi + u * (lam_lo - lam_hi)).clamp(self.t_min, sde.T)
+            w_lik = likelihood_weight(sde, t)  # = -2 dλ/dt, so q(t) = w_lik / (2 (λ_hi - λ_lo))
+            inv_q = 2.0 * (lam_hi - lam_lo) / ((sde.T - self.t_min) * w_lik)
+            return t, inv_q if self.weighting == "simple" else w_lik * inv_q
+        else:
+            t = self.t_min + u * (sde.T - self.t_min)
+        w = torch.ones_like(t) if self.weighting == "simple" else likelihood_weight(sde, t)
+        return t, w
+
+    def __call__(self, net: Any, sde: SDE, x0: Tensor, *, generator: torch.Generator | None = None,
+                 reduction: str = "mean", shard: tuple[int, int] = (0, 1)) -> Tensor:
+        r"""The loss on a batch x_0 of shape (batch, *dims): one t and one ε per example.
+
+        Args:
+            net: called as ``net(x_t, t)`` with t of shape (batch,) in x_0's dtype.
+            sde: the forward SDE giving α(t), σ(t).
+            x0: a batch of data.
+            generator: the source of t and ε.
+            reduction: "mean" (a scalar) or "none" (the weighted loss of each example, shape (batch,)).
+            shard: (r, K) when x0 is slice r of a global batch of K·batch split over K processes: t and ε are
+                drawn for the whole global batch and slice r is kept, so K processes with equally seeded
+                generators draw what one process would for the joined batch.
+        """
+        if not isinstance(sde, SDE):
+            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        check_tensor(x0, "x0")
+        check_choice(reduction, "reduction", REDUCTIONS)
+        if x0.ndim < 2:
+            raise ValueError(f"x0 must be a batch of shape (batch, *dims); got shape {tuple(x0.shape)}")
+        rank, world = shard
+        if not 0 <= rank < world:
+            raise ValueError(f"shard must be (rank, world) with 0 <= rank < world; got {shard!r}")
+        b = x0.shape[0]
+        rows = slice(rank * b, (rank + 1) * b)
+        t, weight = (v[rows] for v in self.sample_times(sde, world * b, generator, x0.device))
+        noise = torch.randn((world * b, *x0.shape[1:]), generator=generator, dtype=x0.dtype, device=x0.device)[rows]
+        alpha, sigma = (append_dims(c, x0.ndim).to(x0.dtype) for c in sde._marginal(t))
+        x_t = alpha * x0 + sigma * noise
+        pred = net(x_t, t.to(x0.dtype))
+        if not isinstance(pred, Tensor) or pred.shape != x0.shape:
+            got = tuple(pred.shape) if isinstance(pred, Tensor) else type(pred).__name__
+            raise ValueError(f"net(x_t, t) must return a tensor of the shape of x0, {tuple(x0.shape)}; got {got}")
+        eps_hat = eps_from(pred.to(x0.dtype), self.predicts, x_t, alpha, sigma)
+        per_example = (eps_hat - noise).pow(2).flatten(1).mean(1) * weight.to(x0.dtype)
+        return per_example.mean() if reduction == "mean" else per_example
+
+
+def dsm_loss(net: Any, sde: SDE, x0: Tensor, *, generator: torch.Generator | None = None,
+             reduction: str = "mean", **config: Any) -> Tensor:
+    r"""``DSMLoss(**config)(net, sde, x0, generator=generator, reduction=reduction)``: the ε-MSE
+    E_t[w(t) (1/D)||ε_θ(x_t, t) - ε||²] on one batch; see ``DSMLoss`` for the options."""
+    return DSMLoss(**config)(net, sde, x0, generator=generator, reduction=reduction)

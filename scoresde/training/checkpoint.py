@@ -1,0 +1,143 @@
+r"""Checkpoints that lose nothing: written atomically, verified by a checksum, loaded without unpickling code.
+
+A checkpoint is a plain ``torch.save`` file of tensors and plain Python values (no pickled classes or code), so
+``torch.load(path, weights_only=True)`` reads it. Writing goes to a temporary file in the same folder, which is
+flushed and fsync'ed, then renamed over the target (``os.replace`` is atomic on POSIX), and the folder is fsync'ed:
+a crash mid-write leaves the previous checkpoint untouched. A SHA-256 of the bytes is written next to it
+(``<file>.sha256``) and checked before the file is opened, so a truncated or corrupted file is reported as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["CheckpointError", "CheckpointManager", "load_checkpoint", "save_checkpoint"]
+
+_NAME = re.compile(r"^ckpt-(\d{8,})\.pt$")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: missing, corrupt, not ours, or from a different model."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, write: Any) -> str:
+    """Write through ``write(file)`` to a temporary file, fsync, rename over ``path``; return the SHA-256."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        digest = _sha256(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return digest
+
+
+def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write ``state`` (tensors and plain values) to ``path`` atomically, with ``path.sha256`` beside it."""
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be a dict of tensors and plain values; got {type(state).__name__}")
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = _atomic_write(target, lambda f: torch.save(state, f))
+    _atomic_write(Path(f"{target}.sha256"), lambda f: f.write(f"{digest}  {target.name}\n".encode()))
+    _fsync_dir(target.parent)
+    return target
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read a checkpoint with ``torch.load(weights_only=True)`` after checking its SHA-256 (when present).
+
+    Raises:
+        CheckpointError: the file is missing, does not match its checksum, or cannot be read.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise CheckpointError(f"checkpoint {source} does not exist (or is not a file)")
+    sidecar = Path(f"{source}.sha256")
+    if sidecar.is_file():
+        words = sidecar.read_text().split()
+        expected = words[0] if words else ""
+        actual = _sha256(source)
+        if actual != expected:
+            raise CheckpointError(f"checkpoint {source} is corrupt: its SHA-256 is {actual[:16]}…, the checksum "
+                                  f"file {sidecar.name} says {expected[:16]}… (truncated or overwritten file)")
+    try:
+        state = torch.load(source, map_location=map_location, weights_only=True)
+    except Exception as err:  # torch raises RuntimeError, pickle.UnpicklingError, EOFError, ...
+        raise CheckpointError(f"checkpoint {source} cannot be read safely (corrupt, truncated, or holding "
+                              f"objects other than tensors and plain values): {type(err).__name__}: {err}") from err
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {source} holds a {type(state).__name__}, not a dict of state")
+    return state
+
+
+class CheckpointManager:
+    """Numbered checkpoints ``ckpt-<step>.pt`` in one folder, keeping the last ``keep``.
+
+    Args:
+        folder: where the checkpoints live.
+        keep: how many of the newest to keep (older ones are deleted after a new one is safely written).
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], keep: int = 3) -> None:
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"keep must be an integer >= 1; got {keep!r}")
+        self.folder = Path(folder)
+        self.keep = keep
+
+    def path(self, step: int) -> Path:
+        return self.folder / f"ckpt-{step:08d}.pt"
+
+    def steps(self) -> list[int]:
+        """The steps of the checkpoints on disk, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        found = (_NAME.match(p.name) for p in self.folder.iterdir())
+        return sorted(int(m.group(1)) for m in found if m)
+
+    def save(self, state: dict[str, Any], step: int) -> Path:
+        """Write the checkpoint of ``step``, then delete all but the newest ``keep``."""
+        path = save_checkpoint(state, self.path(step))
+        for old in self.steps()[: -self.keep]:
+            self.path(old).unlink(missing_ok=True)
+            Path(f"{self.path(old)}.sha256").unlink(missing_ok=True)
+        return path
+
+    def load_latest(self, map_location: str | torch.device = "cpu") -> tuple[Path, dict[str, Any]] | None:
+        """The newest checkpoint that loads, as (path, state), or None; a bad newer one is reported and skipped."""
+        for step in reversed(self.steps()):
+            path = self.path(step)
+            try:
+                return path, load_checkpoint(path, map_location)
+            except CheckpointError as err:
+                warnings.warn(f"skipping unusable checkpoint: {err}", stacklevel=2)
+        return None

@@ -1,0 +1,65 @@
+r"""Exponential moving average of a model's weights, the weights one samples from.
+
+After every optimizer step, θ_EMA ← β θ_EMA + (1 - β) θ (Polyak & Juditsky 1992; used by Ho et al. 2020 and
+Song et al. 2021 with β = 0.9999). With ``warmup=True`` the decay ramps up as β_n = min(β, (1 + n)/(10 + n)) after
+n updates, so short runs are not dominated by the initial weights. Buffers (e.g. normalisation statistics) are
+copied, not averaged.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["EMA"]
+
+
+class EMA:
+    r"""Keeps ``module``, a frozen copy of a model whose parameters are the running average of the model's.
+
+    Args:
+        model: the model being trained (its current weights start the average).
+        decay: β in [0, 1); 0 copies the weights.
+        warmup: use β_n = min(β, (1 + n)/(10 + n)) at the n-th update.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.9999, warmup: bool = False) -> None:
+        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0.0 <= float(decay) < 1.0:
+            raise ValueError(f"decay must be a number in [0, 1); got {decay!r}")
+        self.decay = float(decay)
+        self.warmup = bool(warmup)
+        self.updates = 0
+        self.module = copy.deepcopy(model).eval().requires_grad_(False)
+
+    def decay_at(self, n: int) -> float:
+        """β_n, the decay used by the n-th update (counting from 0)."""
+        return min(self.decay, (1.0 + n) / (10.0 + n)) if self.warmup else self.decay
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        """θ_EMA ← β_n θ_EMA + (1 - β_n) θ for every parameter; buffers are copied."""
+        beta = self.decay_at(self.updates)
+        shadow: list[Tensor] = list(self.module.parameters())
+        params: list[Tensor] = [p.detach() for p in model.parameters()]
+        if len(shadow) != len(params):
+            raise ValueError(f"model has {len(params)} parameters; the EMA copy has {len(shadow)}")
+        torch._foreach_lerp_(shadow, params, 1.0 - beta)
+        for b_ema, b in zip(self.module.buffers(), model.buffers(), strict=True):
+            b_ema.copy_(b)
+        self.updates += 1
+
+    def state_dict(self) -> dict[str, Any]:
+        """The averaged weights, the decay settings and the update count (tensors and plain types only)."""
+        return {"module": self.module.state_dict(), "decay": self.decay, "warmup": self.warmup,
+                "updates": self.updates}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` returned."""
+        self.module.load_state_dict(state["module"])
+        self.decay, self.warmup, self.updates = float(state["decay"]), bool(state["warmup"]), int(state["updates"])
+
+    def parameters(self) -> list[Tensor]:
+        return list(self.module.parameters())

@@ -1,0 +1,557 @@
+r"""A trainer for ε-networks that one can trust with a long run.
+
+One step: take the next batch (a fixed, seeded order), draw t and ε, compute the denoising score-matching loss
+(``scoresde.losses``) under bf16 autocast where the device supports it, back-propagate, clip the gradient norm,
+take an AdamW step with linear warm-up of the learning rate, update the EMA of the weights. Around it: a tqdm bar,
+a CSV log (step, loss, lr, grad_norm, images_per_s) and its loss curve, sample grids from the EMA weights, and
+checkpoints of everything the next step depends on — model, EMA, optimizer, step, data position, every RNG state —
+written atomically. A run stopped and resumed ends with the same weights, bit for bit on a CPU, as one run straight
+through. SIGTERM and SIGINT finish the current step, save a checkpoint and return. A non-finite loss or gradient
+skips the step with a warning; ``max_nonfinite`` in a row stop the run with ``NonFiniteLossError``, the last
+checkpoint untouched.
+
+Under ``torchrun`` the same trainer wraps the network in DistributedDataParallel; ``batch_size`` is the global
+batch, split evenly over the processes, each taking its slice of the same global batch order, so K processes see
+exactly the batches one process would. Only rank 0 logs and writes checkpoints.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import signal
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import Dataset, default_collate
+from tqdm.auto import tqdm
+
+from scoresde._utils import check_choice
+from scoresde.losses import DSMLoss
+from scoresde.parameterization import ScoreModel
+from scoresde.samplers import METHODS, sample
+from scoresde.sde import SDE
+from scoresde.training.checkpoint import CheckpointError, CheckpointManager, load_checkpoint
+from scoresde.training.distributed import DistInfo
+from scoresde.training.ema import EMA
+from scoresde.viz import plot_loss_curve, save_image_grid, save_scatter
+
+__all__ = ["NonFiniteLossError", "TrainConfig", "TrainResult", "Trainer"]
+
+PRECISIONS = ("auto", "fp32", "bf16")
+CHECKPOINT_FORMAT = "scoresde.training/1"
+# settings that may change when a run is resumed; every other one shapes the trajectory and must match
+RESUMABLE_CHANGES = frozenset({"steps", "log_every", "checkpoint_every", "keep_checkpoints", "sample_every",
+                               "sample_count", "sample_method", "sample_steps", "max_nonfinite", "progress",
+                               "precision", "compile"})
+LOG_FIELDS = ("step", "loss", "lr", "grad_norm", "images_per_s")
+Transform = Callable[[Tensor, torch.Generator], Tensor]
+
+
+class NonFiniteLossError(RuntimeError):
+    """Raised after ``max_nonfinite`` consecutive steps with a non-finite loss or gradient."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    r"""Everything that defines a training run (the network's architecture lives in the network's own config).
+
+    Args:
+        steps: optimizer steps to reach.
+        batch_size: the global batch, split evenly over the processes.
+        lr, warmup: AdamW learning rate, reached linearly over ``warmup`` steps: lr_n = lr · min(1, (n+1)/warmup).
+        weight_decay, betas, adam_eps: AdamW's (weight_decay = 0 is Adam, as in Song et al. 2021).
+        grad_clip: clip the global gradient norm to this (None: no clipping, the norm is still logged).
+        ema_decay, ema_warmup: see ``EMA``.
+        precision: "auto" (bf16 autocast on a CUDA device that supports it, else fp32), "fp32" or "bf16".
+        compile: run the network through ``torch.compile``.
+        seed: seeds the data order, t and ε draws, augmentation and the global torch RNG (dropout).
+        log_every: CSV row and progress-bar update every this many steps.
+        checkpoint_every, keep_checkpoints: how often to save and how many to keep (one is always written at
+            the end and on a signal).
+        sample_every, sample_count, sample_method, sample_steps: a sample grid from the EMA weights every this
+            many steps (0: never).
+        max_nonfinite: consecutive non-finite steps tolerated before the run stops.
+        progress: show a tqdm bar (rank 0).
+        loss: the ``DSMLoss`` (weighting, importance sampling, t_min, discrete steps, parameterization).
+    """
+
+    steps: int = 10_000
+    batch_size: int = 128
+    lr: float = 2e-4
+    warmup: int = 5000
+    weight_decay: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.999)
+    adam_eps: float = 1e-8
+    grad_clip: float | None = 1.0
+    ema_decay: float = 0.9999
+    ema_warmup: bool = False
+    precision: str = "auto"
+    compile: bool = False
+    seed: int = 0
+    log_every: int = 100
+    checkpoint_every: int = 5000
+    keep_checkpoints: int = 3
+    sample_every: int = 0
+    sample_count: int = 64
+    sample_method: str = "euler_maruyama"
+    sample_steps: int = 200
+    max_nonfinite: int = 5
+    progress: bool = True
+    loss: DSMLoss = field(default_factory=DSMLoss)
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch_size", "log_every", "checkpoint_every", "keep_checkpoints", "sample_count",
+                     "sample_steps", "max_nonfinite"):
+            _check_int(getattr(self, name), name, minimum=1)
+        for name in ("warmup", "sample_every", "seed"):
+            _check_int(getattr(self, name), name, minimum=0)
+        for name in ("lr", "adam_eps"):
+            _check_number(getattr(self, name), name, positive=True)
+        _check_number(self.weight_decay, "weight_decay", positive=False)
+        if self.grad_clip is not None:
+            _check_number(self.grad_clip, "grad_clip", positive=True)
+        if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
+            raise ValueError(f"betas must be two numbers in [0, 1); got {self.betas!r}")
+        if not 0.0 <= float(self.ema_decay) < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1); got {self.ema_decay!r}")
+        check_choice(self.precision, "precision", PRECISIONS)
+        check_choice(self.sample_method, "sample_method", METHODS)
+        if not isinstance(self.loss, DSMLoss):
+            raise TypeError(f"loss must be a DSMLoss; got {type(self.loss).__name__}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values only (the loss as a nested dict), for JSON files and checkpoints."""
+        out = dataclasses.asdict(self)
+        out["betas"] = list(self.betas)
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """The inverse of ``to_dict``; an unknown key is an error that lists the valid ones."""
+        if not isinstance(values, dict):
+            raise TypeError(f"a training config must be a dict; got {type(values).__name__}")
+        _reject_unknown(values, [f.name for f in dataclasses.fields(cls)], "training config")
+        kw = dict(values)
+        if isinstance(kw.get("loss"), dict):
+            _reject_unknown(kw["loss"], [f.name for f in dataclasses.fields(DSMLoss)], "loss config")
+            kw["loss"] = DSMLoss(**kw["loss"])
+        if "betas" in kw:
+            kw["betas"] = tuple(kw["betas"])
+        return cls(**kw)
+
+
+def _check_int(value: Any, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
+
+
+def _check_number(value: Any, name: str, positive: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise TypeError(f"{name} must be a finite number; got {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}; got {value}")
+
+
+def _reject_unknown(values: dict[str, Any], valid: list[str], what: str) -> None:
+    unknown = sorted(set(values) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown {what} key(s) {', '.join(map(repr, unknown))}; valid keys: {', '.join(valid)}")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """How ``fit`` ended: the step reached, whether a signal stopped it, and the last checkpoint written."""
+
+    step: int
+    interrupted: bool
+    checkpoint: Path | None
+
+
+def _net_config(net: nn.Module) -> dict[str, Any] | None:
+    config = getattr(net, "config", None)
+    to_dict = getattr(config, "to_dict", None)
+    return dict(to_dict()) if callable(to_dict) else None
+
+
+class Trainer:
+    r"""Trains ``net`` (predicting ε, or what ``config.loss.predicts`` says) under ``sde`` on ``data``.
+
+    Args:
+        net: the network, called as ``net(x_t, t)``; a ``config.to_dict()`` on it is recorded in checkpoints.
+        sde: the forward SDE.
+        data: a tensor of examples (n, *dims), or a map-style ``Dataset`` whose items collate into a batch.
+        config: a ``TrainConfig``.
+        out_dir: where the log, loss curve, samples and checkpoints go (None: nothing is written).
+        transform: ``transform(batch, generator) -> batch`` applied to each batch (e.g. uint8 → [-1, 1] and random
+            flips); it must draw only from the generator it is given, so that runs resume exactly.
+        dist_info: from ``init_distributed()``; default a single process on ``device``.
+        device: used when ``dist_info`` is None (default CPU).
+    """
+
+    def __init__(self, net: nn.Module, sde: SDE, data: Tensor | Dataset[Any], config: TrainConfig | None = None,
+                 out_dir: str | Path | None = None, *, transform: Transform | None = None,
+                 dist_info: DistInfo | None = None, device: str | torch.device | None = None) -> None:
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"net must be a torch.nn.Module; got {type(net).__name__}")
+        if not isinstance(sde, SDE):
+            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        self.config = config if config is not None else TrainConfig()
+        if not isinstance(self.config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig; got {type(self.config).__name__}")
+        self.dist = dist_info or DistInfo(device=torch.device(device or "cpu"))
+        cfg, world = self.config, self.dist.world_size
+        if cfg.batch_size % world:
+            raise ValueError(f"batch_size must be divisible by the number of processes ({world}); "
+                             f"got batch_size = {cfg.batch_size}")
+        self.local_batch = cfg.batch_size // world
+        self.data, self.n_data = _check_data(data, cfg.batch_size)
+        self.transform = transform
+        self.sde, self.net = sde, net.to(self.dist.device)
+        self.out_dir = Path(out_dir) if out_dir is not None else None
+        torch.manual_seed(cfg.seed * 1000 + self.dist.rank)  # dropout draws from the global RNG
+        # t and ε: the same stream on every process, each keeping its slice of the global batch's draws
+        self.noise_gen = torch.Generator(self.dist.device).manual_seed(cfg.seed * 1000 + 1)
+        self.aug_gen = torch.Generator().manual_seed(cfg.seed * 1000 + 2 + self.dist.rank)
+        self.model: nn.Module = (DistributedDataParallel(self.net, device_ids=_device_ids(self.dist))
+                                 if self.dist.distributed else self.net)
+        self.forward: Callable[..., Tensor] = torch.compile(self.model) if cfg.compile else self.model
+        self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.adam_eps,
+                                           weight_decay=cfg.weight_decay)
+        self.ema = EMA(self.net, cfg.ema_decay, cfg.ema_warmup)
+        self.step = 0
+        self.epoch, self.batch_in_epoch = 0, 0
+        self.checkpoints = CheckpointManager(self.out_dir / "checkpoints", cfg.keep_checkpoints) if self.out_dir \
+            else None
+        self._stop_requested = False
+        self._perm: Tensor | None = None
+
+    # --- what the user reads ---
+    @property
+    def autocast_dtype(self) -> torch.dtype | None:
+        """bf16 when mixed precision is on, else None (fp32)."""
+        p, dev = self.config.precision, self.dist.device
+        if p == "bf16" or (p == "auto" and dev.type == "cuda" and torch.cuda.is_bf16_supported()):
+            return torch.bfloat16
+        return None
+
+    def score_model(self, ema: bool = True) -> ScoreModel:
+        """The trained network (by default its EMA weights) as a score function s_θ(x, t)."""
+        return ScoreModel(self.ema.module if ema else self.net, self.sde, self.config.loss.predicts)
+
+    def lr_at(self, step: int) -> float:
+        """lr · min(1, (step + 1)/warmup): linear warm-up, then constant (Song et al. 2021)."""
+        return self.config.lr * min(1.0, (step + 1) / max(self.config.warmup, 1))
+
+    # --- data ---
+    def _epoch_order(self) -> Tensor:
+        g = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.epoch)
+        return torch.randperm(self.n_data, generator=g)
+
+    def _next_batch(self) -> Tensor:
+        per_epoch = self.n_data // self.config.batch_size
+        if self.batch_in_epoch >= per_epoch:
+            self.epoch, self.batch_in_epoch, self._perm = self.epoch + 1, 0, None
+        if self._perm is None:
+            self._perm = self._epoch_order()
+        start = self.batch_in_epoch * self.config.batch_size + self.dist.rank * self.local_batch
+        idx = self._perm[start: start + self.local_batch]
+        self.batch_in_epoch += 1
+        if isinstance(self.data, Tensor):
+            batch = self.data[idx]
+        else:
+            batch = default_collate([self.data[int(i)] for i in idx])
+            if isinstance(batch, (list, tuple)):
+                batch = batch[0]  # (example, label) pairs: train on the examples
+        if self.transform is not None:
+            batch = self.transform(batch, self.aug_gen)
+        return batch.to(self.dist.device, non_blocking=True)
+
+    # --- one step ---
+    def _train_step(self, x0: Tensor) -> tuple[Tensor, Tensor, bool]:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr_at(self.step)
+        amp = self.autocast_dtype
+        ctx = torch.autocast(self.dist.device.type, dtype=amp) if amp is not None else nullcontext()
+        with ctx:
+            loss = self.config.loss(self.forward, self.sde, x0, generator=self.noise_gen,
+                                    shard=(self.dist.rank, self.dist.world_size))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        clip = self.config.grad_clip if self.config.grad_clip is not None else math.inf
+        grad_norm = torch.nn.utils.clip_grad_norm_(self.net.parameters(), clip)
+        finite = bool(torch.isfinite(grad_norm)) and bool(torch.isfinite(loss))
+        if finite:
+            self.optimizer.step()
+            self.ema.update(self.net)
+        return loss.detach(), grad_norm.detach(), finite
+
+    # --- the loop ---
+    def fit(self) -> TrainResult:
+        """Train until ``config.steps``; returns early (after saving) on SIGTERM/SIGINT."""
+        cfg = self.config
+        if self.out_dir is not None and self.dist.is_main:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        bar = tqdm(total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.dist.is_main),
+                   unit="step", dynamic_ncols=True)
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.dist.device)
+        norm_sum = torch.zeros_like(loss_sum)
+        counted, bad_in_row, last_ckpt, saved_step = 0, 0, None, -1
+        t_mark, step_mark = time.perf_counter(), self.step
+        with self._signals_caught():
+            while self.step < cfg.steps and not self._stop_agreed():
+                loss, grad_norm, finite = self._train_step(self._next_batch())
+                if not finite:
+                    bad_in_row += 1
+                    warnings.warn(f"step {self.step + 1}: non-finite loss ({float(loss):g}) or gradient norm "
+                                  f"({float(grad_norm):g}); the step was skipped "
+                                  f"({bad_in_row} in a row, at most {cfg.max_nonfinite})", stacklevel=2)
+                    if bad_in_row >= cfg.max_nonfinite:
+                        bar.close()
+                        raise NonFiniteLossError(
+                            f"{bad_in_row} consecutive non-finite steps at step {self.step}; stopping. The weights "
+                            f"were not changed by them; the last checkpoint is intact"
+                            + (f" in {self.checkpoints.folder}" if self.checkpoints else "")
+                            + ". Lower lr, enable grad_clip, or check the data for NaNs.")
+                    continue
+                bad_in_row = 0
+                self.step += 1
+                loss_sum += loss.to(torch.float64)
+                norm_sum += grad_norm.to(torch.float64)
+                counted += 1
+                bar.update(1)
+                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                    now = time.perf_counter()
+                    rate = (self.step - step_mark) * cfg.batch_size / max(now - t_mark, 1e-9)
+                    self._log(loss_sum / counted, norm_sum / counted, rate, bar)
+                    loss_sum.zero_()
+                    norm_sum.zero_()
+                    counted, t_mark, step_mark = 0, now, self.step
+                if cfg.sample_every and self.step % cfg.sample_every == 0:
+                    self.save_samples()
+                if self.step % cfg.checkpoint_every == 0:
+                    last_ckpt, saved_step = self.save(), self.step
+            interrupted = self._stop_requested or self.step < cfg.steps
+            if self.checkpoints is not None and saved_step != self.step:  # the same decision on every rank
+                last_ckpt = self.save()
+        bar.close()
+        return TrainResult(self.step, interrupted, last_ckpt)
+
+    def _log(self, loss: Tensor, grad_norm: Tensor, rate: float, bar: Any) -> None:
+        if self.dist.distributed:
+            dist.all_reduce(loss)
+            loss = loss / self.dist.world_size
+        if not self.dist.is_main:
+            return
+        row = {"step": self.step, "loss": f"{float(loss):.6g}", "lr": f"{self.lr_at(self.step - 1):.6g}",
+               "grad_norm": f"{float(grad_norm):.6g}", "images_per_s": f"{rate:.1f}"}
+        bar.set_postfix(loss=row["loss"], img_s=row["images_per_s"], refresh=False)
+        if self.out_dir is None:
+            return
+        log = self.out_dir / "log.csv"
+        new = not log.exists()
+        with open(log, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=LOG_FIELDS)
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+    # --- signals ---
+    @contextmanager
+    def _signals_caught(self) -> Iterator[None]:
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def request_stop(signum: int, _frame: Any) -> None:
+            self._stop_requested = True
+
+        previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    def _stop_agreed(self) -> bool:
+        """Whether any process was asked to stop (all processes must leave the loop at the same step)."""
+        if not self.dist.distributed:
+            return self._stop_requested
+        flag = torch.tensor([float(self._stop_requested)], device=self.dist.device)
+        dist.all_reduce(flag)
+        self._stop_requested = bool(flag.item() > 0)
+        return self._stop_requested
+
+    # --- samples ---
+    @torch.no_grad()
+    def save_samples(self) -> Path | None:
+        """Draw ``sample_count`` samples from the EMA model and write a picture of them (rank 0)."""
+        if self.out_dir is None or not self.dist.is_main:
+            return None
+        cfg = self.config
+        example = self.data[0] if isinstance(self.data, Tensor) else self._next_shape_probe()
+        shape = (cfg.sample_count, *example.shape)
+        g = torch.Generator(self.dist.device).manual_seed(cfg.seed)
+        out = sample(self.score_model(ema=True), self.sde, shape, cfg.sample_method, cfg.sample_steps,
+                     generator=g, device=self.dist.device)
+        path = self.out_dir / "samples" / f"step-{self.step:08d}.png"
+        if len(shape) == 4:
+            return save_image_grid(out.samples, path)
+        if shape[1:] == (2,):
+            return save_scatter([(f"EMA samples, step {self.step}", out.samples)], path)
+        return None
+
+    def _next_shape_probe(self) -> Tensor:
+        item = self.data[0]
+        return item[0] if isinstance(item, (list, tuple)) else item
+
+    # --- checkpoints ---
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the next step depends on, as tensors and plain values."""
+        rng = {"torch": torch.get_rng_state(), "noise": self.noise_gen.get_state(), "augment": self.aug_gen.get_state()}
+        if self.dist.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.dist.device)
+        rng_all = [rng]
+        if self.dist.distributed:
+            rng_all = [{}] * self.dist.world_size
+            dist.all_gather_object(rng_all, {k: v.cpu() for k, v in rng.items()})
+        return {"format": CHECKPOINT_FORMAT, "step": self.step, "epoch": self.epoch,
+                "batch_in_epoch": self.batch_in_epoch, "world_size": self.dist.world_size,
+                "config": self.config.to_dict(), "net_class": type(self.net).__name__,
+                "net_config": _net_config(self.net), "model": self.net.state_dict(), "ema": self.ema.state_dict(),
+                "optimizer": self.optimizer.state_dict(), "rng": rng_all}
+
+    def save(self) -> Path | None:
+        """Write a checkpoint of the current step (rank 0) and refresh the loss curve."""
+        state = self.state_dict()  # every rank takes part in gathering the RNG states
+        path = None
+        if self.checkpoints is not None and self.dist.is_main:
+            path = self.checkpoints.save(state, self.step)
+            log = self.out_dir / "log.csv" if self.out_dir else None
+            if log is not None and log.exists():
+                plot_loss_curve(log, log.with_name("loss.png"))
+        if self.dist.distributed:
+            dist.barrier()
+        return path
+
+    def resume(self, path: str | Path | None = None) -> Path | None:
+        """Load a checkpoint (default: the newest good one in ``out_dir``) and continue from it exactly.
+
+        Returns the path loaded, or None when there was none to load (a fresh start).
+
+        Raises:
+            CheckpointError: the file is unusable, or comes from another architecture or training config.
+        """
+        if path is None:
+            found = self.checkpoints.load_latest(self.dist.device) if self.checkpoints else None
+            if found is None:
+                return None
+            path, state = found
+        else:
+            state = load_checkpoint(path, self.dist.device)
+        self.load_state_dict(state, source=str(path))
+        return Path(path)
+
+    def load_state_dict(self, state: dict[str, Any], source: str = "the checkpoint") -> None:
+        """Restore from ``state_dict()``'s output after checking it belongs to this network and config."""
+        if state.get("format") != CHECKPOINT_FORMAT:
+            raise CheckpointError(f"{source} is not a scoresde training checkpoint (format "
+                                  f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
+        _check_same_net(self.net, state, source)
+        _check_same_config(self.config, state["config"], source)
+        self.net.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step, self.epoch, self.batch_in_epoch = int(state["step"]), int(state["epoch"]), int(
+            state["batch_in_epoch"])
+        self._perm = None
+        rngs = state["rng"]
+        if len(rngs) == self.dist.world_size:
+            rng = rngs[self.dist.rank]
+            torch.set_rng_state(rng["torch"].cpu())
+            self.noise_gen.set_state(rng["noise"].cpu())
+            self.aug_gen.set_state(rng["augment"].cpu())
+            if "cuda" in rng and self.dist.device.type == "cuda":
+                torch.cuda.set_rng_state(rng["cuda"].cpu(), self.dist.device)
+        else:
+            warnings.warn(f"{source} was written by {len(rngs)} processes and is resumed by "
+                          f"{self.dist.world_size}: weights, optimizer and data order continue exactly, the noise "
+                          f"draws do not", stacklevel=2)
+        self._truncate_log()
+
+    def _truncate_log(self) -> None:
+        """Drop log rows written after the checkpoint, so that the resumed run's rows follow on."""
+        if self.out_dir is None or not self.dist.is_main:
+            return
+        log = self.out_dir / "log.csv"
+        if not log.exists():
+            return
+        with open(log, newline="") as f:
+            rows = [r for r in csv.DictReader(f) if int(r["step"]) <= self.step]
+        with open(log, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=LOG_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def _device_ids(info: DistInfo) -> list[int] | None:
+    return [info.device.index] if info.device.type == "cuda" and info.device.index is not None else None
+
+
+def _check_data(data: Any, batch_size: int) -> tuple[Tensor | Dataset[Any], int]:
+    if isinstance(data, Tensor):
+        if data.ndim < 2:
+            raise ValueError(f"data must be a tensor of examples (n, *dims); got shape {tuple(data.shape)}")
+        n = data.shape[0]
+    elif isinstance(data, Dataset) and hasattr(data, "__len__"):
+        n = len(data)
+    else:
+        raise TypeError(f"data must be a tensor (n, *dims) or a map-style Dataset with __len__; "
+                        f"got {type(data).__name__}")
+    if n < batch_size:
+        raise ValueError(f"batch_size ({batch_size}) is larger than the data set ({n} examples)")
+    return data, n
+
+
+def _check_same_net(net: nn.Module, state: dict[str, Any], source: str) -> None:
+    mine, theirs = _net_config(net), state.get("net_config")
+    if type(net).__name__ != state.get("net_class") or (mine is not None and mine != theirs):
+        diff = sorted(k for k in set(mine or {}) | set(theirs or {}) if (mine or {}).get(k) != (theirs or {}).get(k))
+        raise CheckpointError(f"{source} holds a {state.get('net_class')} with a different architecture than "
+                              f"this {type(net).__name__}: config keys that differ: {', '.join(diff) or '(class)'}; "
+                              + "; ".join(f"{k}: checkpoint {(theirs or {}).get(k)!r}, here {(mine or {}).get(k)!r}"
+                                          for k in diff[:8]))
+    expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in state["model"].items()}
+    missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    reshaped = sorted(k for k in set(expected) & set(found) if expected[k] != found[k])
+    if missing or unexpected or reshaped:
+        parts = [f"missing: {', '.join(missing[:10])}" if missing else "",
+                 f"unexpected: {', '.join(unexpected[:10])}" if unexpected else "",
+                 "shape differs (checkpoint vs here): "
+                 + ", ".join(f"{k} {found[k]} vs {expected[k]}" for k in reshaped[:10]) if reshaped else ""]
+        raise CheckpointError(f"{source} does not fit this network's weights; "
+                              + "; ".join(p for p in parts if p))
+
+
+def _check_same_config(config: TrainConfig, saved: dict[str, Any], source: str) -> None:
+    mine = config.to_dict()
+    diff = sorted(k for k in set(mine) | set(saved) if k not in RESUMABLE_CHANGES and mine.get(k) != saved.get(k))
+    if diff:
+        raise CheckpointError(f"{source} was trained with a different config; resuming would not continue the same "
+                              f"run. Differences: " + "; ".join(f"{k}: checkpoint {saved.get(k)!r}, here "
+                                                                  f"{mine.get(k)!r}" for k in diff))

@@ -1,0 +1,93 @@
+r"""Pictures of what the package computes: image grids, loss curves, 2-D point clouds.
+
+Only matplotlib (with the Agg backend, no screen needed) and numpy. Images are tensors of shape (n, C, H, W)
+with values in [-1, 1], the model's space; they are mapped to bytes by round(127.5 (x + 1)) after clipping.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = ["image_grid", "plot_loss_curve", "save_image_grid", "save_scatter"]
+
+
+def image_grid(images: Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
+    r"""Tile images (n, C, H, W) in [-1, 1] into one uint8 array (rows·(H+pad)+pad, cols·(W+pad)+pad, 3).
+
+    Args:
+        images: a batch, C = 1 or 3 (grey images are repeated to RGB).
+        nrow: images per row; default ⌈√n⌉.
+        pad: white border in pixels.
+    """
+    if not isinstance(images, Tensor) or images.ndim != 4 or images.shape[1] not in (1, 3):
+        got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
+        raise ValueError(f"images must be a tensor of shape (n, C, H, W) with C = 1 or 3; got {got}")
+    n, _, h, w = images.shape
+    cols = nrow or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    as_bytes = images.detach().float().cpu().clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+    x = as_bytes.expand(n, 3, h, w).permute(0, 2, 3, 1).numpy()
+    grid = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, 3), 255, dtype=np.uint8)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        grid[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[k]
+    return grid
+
+
+def save_image_grid(images: Tensor, path: str | os.PathLike[str], nrow: int | None = None) -> Path:
+    """Write ``image_grid(images, nrow)`` as a PNG."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plt.imsave(out, image_grid(images, nrow))
+    return out
+
+
+def plot_loss_curve(csv_path: str | os.PathLike[str], png_path: str | os.PathLike[str]) -> Path:
+    """Plot the ``loss`` column of a training log against ``step`` (log scale) and write a PNG."""
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    steps = [int(r["step"]) for r in rows]
+    losses = [float(r["loss"]) for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(steps, losses, lw=1.2)
+    if losses and min(losses) > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (mean over the logging interval)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    out = Path(png_path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def save_scatter(clouds: Sequence[tuple[str, Tensor]], path: str | os.PathLike[str], lim: float | None = None) -> Path:
+    """Side-by-side scatter plots of 2-D point clouds, one panel per (title, points of shape (n, 2))."""
+    fig, axes = plt.subplots(1, len(clouds), figsize=(3.2 * len(clouds), 3.2), squeeze=False)
+    for ax, (title, pts) in zip(axes[0], clouds, strict=True):
+        p = pts.detach().float().cpu().numpy()
+        ax.scatter(p[:, 0], p[:, 1], s=1.5, alpha=0.5, lw=0)
+        ax.set_title(title, fontsize=9)
+        ax.set_aspect("equal")
+        if lim is not None:
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+    fig.tight_layout()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
