@@ -18,7 +18,7 @@ from scoresde.likelihood import LikelihoodResult, bits_per_dim, log_likelihood
 from scoresde.losses import DSMLoss, dsm_loss, likelihood_weight
 from scoresde.metrics import SlicedWasserstein, mmd, moment_errors, sliced_wasserstein
 from scoresde.parameterization import Prediction, ScoreModel, convert, eps_from, from_eps
-from scoresde.samplers import METHODS, SampleResult, sample
+from scoresde.samplers import METHODS, SampleResult, inpaint, sample
 from scoresde.schedules import (
     CosineSchedule,
     LinearSchedule,
@@ -62,6 +62,7 @@ __all__ = [
     "dsm_loss",
     "eps_from",
     "from_eps",
+    "inpaint",
     "likelihood_weight",
     "linear_betas",
     "log_likelihood",

@@ -8,6 +8,8 @@ r"""One entry point, ``sample``, for every sampler; each method is a short funct
     heun            2nd-order deterministic (Karras et al. 2022, Algorithm 1)       deterministic.py
     dpm_solver      multistep DPM-Solver++ of order 2 or 3 (Lu et al. 2022)         multistep.py
 
+and ``inpaint`` (inpainting.py): the reverse SDE with known pixels replaced by forward-perturbed data.
+
 Every method runs on a grid T = t_0 > … > t_N = t_min (``scoresde.timesteps``) and, with
 ``denoise=True``, ends with one more evaluation: Tweedie's x̂_0 = (x + σ² s)/α at t_min, the
 first-order step from t_min to t = 0. ``SampleResult.nfe`` counts the score evaluations made.
@@ -27,12 +29,13 @@ from scoresde._utils import check_choice, check_positive_float, check_positive_i
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.ancestral import ancestral, ddim
 from scoresde.samplers.deterministic import ODE_SOLVERS, heun, ode
+from scoresde.samplers.inpainting import INPAINT_METHODS, inpaint
 from scoresde.samplers.multistep import dpm_solver
 from scoresde.samplers.stochastic import euler_maruyama, pc
 from scoresde.sde import SDE, ScoreFn
 from scoresde.timesteps import GRIDS, check_grid, time_grid
 
-__all__ = ["METHODS", "ODE_SOLVERS", "SampleResult", "sample"]
+__all__ = ["INPAINT_METHODS", "METHODS", "ODE_SOLVERS", "SampleResult", "inpaint", "sample"]
 
 METHODS: dict[str, Callable[..., Tensor]] = {
     "ancestral": ancestral,

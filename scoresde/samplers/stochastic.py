@@ -51,13 +51,19 @@ def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch
     for i in range(len(ts) - 1):
         t, s = ts[i], ts[i + 1]
         x = _em_step(model, sde, x, t, s, generator)
-        a2 = float(sde._transition(s, t)[0]) ** 2
         for _ in range(corrector_steps):
-            grad = model.score(x, s)
-            z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
-            grad_norm = grad.reshape(x.shape[0], -1).norm(dim=1).mean()
-            z_norm = z.reshape(x.shape[0], -1).norm(dim=1).mean()
-            step = 2.0 * a2 * float(snr * z_norm / grad_norm) ** 2
-            x = x + step * grad + math.sqrt(2.0 * step) * z
+            x = _langevin_step(model, sde, x, t, s, snr, generator)
         on_step(i + 1, s, x)
     return x
+
+
+def _langevin_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, snr: float,
+                   generator: torch.Generator | None) -> Tensor:
+    """One Langevin corrector step at time s after a predictor step from t: x + ε s(x, s) + √(2ε) z."""
+    a2 = float(sde._transition(s, t)[0]) ** 2
+    grad = model.score(x, s)
+    z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
+    grad_norm = grad.reshape(x.shape[0], -1).norm(dim=1).mean()
+    z_norm = z.reshape(x.shape[0], -1).norm(dim=1).mean()
+    step = 2.0 * a2 * float(snr * z_norm / grad_norm) ** 2
+    return x + step * grad + math.sqrt(2.0 * step) * z
