@@ -403,8 +403,7 @@ class Trainer:
         if self.out_dir is None or not self.dist.is_main:
             return None
         cfg = self.config
-        example = self.data[0] if isinstance(self.data, Tensor) else self._next_shape_probe()
-        shape = (cfg.sample_count, *example.shape)
+        shape = (cfg.sample_count, *self._example_shape())
         g = torch.Generator(self.dist.device).manual_seed(cfg.seed)
         out = sample(self.score_model(ema=True), self.sde, shape, cfg.sample_method, cfg.sample_steps,
                      generator=g, device=self.dist.device)
@@ -415,9 +414,16 @@ class Trainer:
             return save_scatter([(f"EMA samples, step {self.step}", out.samples)], path)
         return None
 
-    def _next_shape_probe(self) -> Tensor:
-        item = self.data[0]
-        return item[0] if isinstance(item, (list, tuple)) else item
+    def _example_shape(self) -> tuple[int, ...]:
+        """The shape of one training example as the network sees it (after ``transform``)."""
+        if isinstance(self.data, Tensor):
+            first = self.data[:1]
+        else:
+            item = self.data[0]
+            first = (item[0] if isinstance(item, (list, tuple)) else item)[None]
+        if self.transform is not None:
+            first = self.transform(first, torch.Generator().manual_seed(0))
+        return tuple(first.shape[1:])
 
     # --- checkpoints ---
     def state_dict(self) -> dict[str, Any]:
