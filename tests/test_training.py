@@ -180,6 +180,14 @@ def test_the_learning_rate_warms_up_linearly() -> None:
     assert [t.lr_at(s) for s in range(6)] == pytest.approx([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3, 1e-3])
 
 
+def test_the_cosine_schedule_decays_to_zero_at_the_last_step(tmp_path: Path) -> None:
+    t = trainer(None, lr=1e-3, warmup=4, steps=14, lr_schedule="cosine")
+    assert [t.lr_at(s) for s in (3, 4, 9, 14)] == pytest.approx([1e-3, 1e-3, 5e-4, 0.0], abs=1e-15)
+    trainer(tmp_path, steps=10, lr_schedule="cosine").fit()
+    with pytest.raises(CheckpointError, match="steps: checkpoint 10, here 20"):  # the decay depends on steps
+        trainer(tmp_path, steps=20, lr_schedule="cosine").resume()
+
+
 @pytest.mark.parametrize("split", [10, 17])
 def test_a_run_stopped_and_resumed_equals_one_run_straight_through(tmp_path: Path, split: int) -> None:
     """Bit for bit on the CPU: model, EMA and optimizer, with dropout, data order and noise all random."""

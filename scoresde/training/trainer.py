@@ -49,6 +49,7 @@ from scoresde.viz import plot_loss_curve, save_image_grid, save_scatter
 __all__ = ["NonFiniteLossError", "TrainConfig", "TrainResult", "Trainer"]
 
 PRECISIONS = ("auto", "fp32", "bf16")
+LR_SCHEDULES = ("constant", "cosine")
 CHECKPOINT_FORMAT = "scoresde.training/1"
 # settings that may change when a run is resumed; every other one shapes the trajectory and must match
 RESUMABLE_CHANGES = frozenset({"steps", "log_every", "checkpoint_every", "keep_checkpoints", "sample_every",
@@ -70,6 +71,8 @@ class TrainConfig:
         steps: optimizer steps to reach.
         batch_size: the global batch, split evenly over the processes.
         lr, warmup: AdamW learning rate, reached linearly over ``warmup`` steps: lr_n = lr · min(1, (n+1)/warmup).
+        lr_schedule: after the warm-up, "constant" (Song et al. 2021) or "cosine" decay to 0 at ``steps``,
+            lr · ½(1 + cos(π (n - warmup)/(steps - warmup))) (Loshchilov & Hutter 2017).
         weight_decay, betas, adam_eps: AdamW's (weight_decay = 0 is Adam, as in Song et al. 2021).
         grad_clip: clip the global gradient norm to this (None: no clipping, the norm is still logged).
         ema_decay, ema_warmup: see ``EMA``.
@@ -90,6 +93,7 @@ class TrainConfig:
     batch_size: int = 128
     lr: float = 2e-4
     warmup: int = 5000
+    lr_schedule: str = "constant"
     weight_decay: float = 0.0
     betas: tuple[float, float] = (0.9, 0.999)
     adam_eps: float = 1e-8
@@ -126,6 +130,7 @@ class TrainConfig:
         if not 0.0 <= float(self.ema_decay) < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1); got {self.ema_decay!r}")
         check_choice(self.precision, "precision", PRECISIONS)
+        check_choice(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
         check_choice(self.sample_method, "sample_method", METHODS)
         if not isinstance(self.loss, DSMLoss):
             raise TypeError(f"loss must be a DSMLoss; got {type(self.loss).__name__}")
@@ -237,6 +242,7 @@ class Trainer:
             else None
         self._stop_requested = False
         self._perm: Tensor | None = None
+        self._saved_step = -1  # the step of the last checkpoint written or loaded
 
     # --- what the user reads ---
     @property
@@ -252,8 +258,12 @@ class Trainer:
         return ScoreModel(self.ema.module if ema else self.net, self.sde, self.config.loss.predicts)
 
     def lr_at(self, step: int) -> float:
-        """lr · min(1, (step + 1)/warmup): linear warm-up, then constant (Song et al. 2021)."""
-        return self.config.lr * min(1.0, (step + 1) / max(self.config.warmup, 1))
+        """lr · min(1, (step + 1)/warmup): linear warm-up, then constant (Song et al. 2021) or cosine decay."""
+        cfg = self.config
+        lr = cfg.lr * min(1.0, (step + 1) / max(cfg.warmup, 1))
+        if cfg.lr_schedule == "cosine" and step >= cfg.warmup:
+            lr *= 0.5 * (1.0 + math.cos(math.pi * (step - cfg.warmup) / max(cfg.steps - cfg.warmup, 1)))
+        return lr
 
     # --- data ---
     def _epoch_order(self) -> Tensor:
@@ -308,7 +318,7 @@ class Trainer:
                    unit="step", dynamic_ncols=True)
         loss_sum = torch.zeros((), dtype=torch.float64, device=self.dist.device)
         norm_sum = torch.zeros_like(loss_sum)
-        counted, bad_in_row, last_ckpt, saved_step = 0, 0, None, -1
+        counted, bad_in_row, last_ckpt = 0, 0, None
         t_mark, step_mark = time.perf_counter(), self.step
         with self._signals_caught():
             while self.step < cfg.steps and not self._stop_agreed():
@@ -342,9 +352,9 @@ class Trainer:
                 if cfg.sample_every and self.step % cfg.sample_every == 0:
                     self.save_samples()
                 if self.step % cfg.checkpoint_every == 0:
-                    last_ckpt, saved_step = self.save(), self.step
+                    last_ckpt = self.save()
             interrupted = self._stop_requested or self.step < cfg.steps
-            if self.checkpoints is not None and saved_step != self.step:  # the same decision on every rank
+            if self.checkpoints is not None and self._saved_step != self.step:  # the same on every rank
                 last_ckpt = self.save()
         bar.close()
         return TrainResult(self.step, interrupted, last_ckpt)
@@ -444,6 +454,7 @@ class Trainer:
     def save(self) -> Path | None:
         """Write a checkpoint of the current step (rank 0) and refresh the loss curve."""
         state = self.state_dict()  # every rank takes part in gathering the RNG states
+        self._saved_step = self.step
         path = None
         if self.checkpoints is not None and self.dist.is_main:
             path = self.checkpoints.save(state, self.step)
@@ -485,6 +496,7 @@ class Trainer:
         self.step, self.epoch, self.batch_in_epoch = int(state["step"]), int(state["epoch"]), int(
             state["batch_in_epoch"])
         self._perm = None
+        self._saved_step = self.step
         rngs = state["rng"]
         if len(rngs) == self.dist.world_size:
             rng = rngs[self.dist.rank]
@@ -556,7 +568,8 @@ def _check_same_net(net: nn.Module, state: dict[str, Any], source: str) -> None:
 
 def _check_same_config(config: TrainConfig, saved: dict[str, Any], source: str) -> None:
     mine = config.to_dict()
-    diff = sorted(k for k in set(mine) | set(saved) if k not in RESUMABLE_CHANGES and mine.get(k) != saved.get(k))
+    free = RESUMABLE_CHANGES - {"steps"} if config.lr_schedule == "cosine" else RESUMABLE_CHANGES  # decays to steps
+    diff = sorted(k for k in set(mine) | set(saved) if k not in free and mine.get(k) != saved.get(k))
     if diff:
         raise CheckpointError(f"{source} was trained with a different config; resuming would not continue the same "
                               f"run. Differences: " + "; ".join(f"{k}: checkpoint {saved.get(k)!r}, here "
