@@ -142,8 +142,9 @@ def figure(target: sd.GaussianMixture, data: torch.Tensor, em: sd.SampleResult, 
     assert em.trajectory is not None and ode.trajectory is not None
     ax = axes[3]
     for k in range(12):
-        ax.plot(em.trajectory[:, k, 0], em.trajectory[:, k, 1], lw=0.5, color="tab:orange", alpha=0.7)
         ax.plot(ode.trajectory[:, k, 0], ode.trajectory[:, k, 1], lw=1.0, color="tab:blue")
+    for k in range(3):  # Brownian paths: a few are enough to see them wander and still land on the ring
+        ax.plot(em.trajectory[:, k, 0], em.trajectory[:, k, 1], lw=0.4, color="tab:orange", alpha=0.8)
     ax.scatter(ode.trajectory[0, :12, 0], ode.trajectory[0, :12, 1], s=8, color="k", zorder=3, label="x_T")
     ax.set_title("trajectories: ODE (blue), EM (orange)", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
