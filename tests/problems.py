@@ -5,7 +5,6 @@ Every SDE and schedule the core offers, and small Gaussian mixtures whose margin
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import torch

@@ -1,0 +1,220 @@
+r"""Heat flow of image *pixels*: the forward processes of the blurring generative models.
+
+An image u of H × W pixels is a field on the cell-centred grid of the box [0, H] × [0, W] (pixel spacing 1) with
+Neumann (zero-flux) walls. Its heat flow ∂u/∂t = ∇²u is diagonal in the orthonormal 2-D DCT-II basis V:
+
+    u(t) = Vᵀ diag(e^{-λ t}) V u(0),   λ_{m,n} = π² (m²/H² + n²/W²),   m < H, n < W         (``dissipate``)
+
+(the eigenvalues of the Neumann Laplacian, ``heat.solve`` with method "spectral" on that grid). Heat flow for a
+time t blurs with a Gaussian of standard deviation σ_B = √(2t) pixels, so t = σ_B²/2.
+
+* Inverse Heat Dissipation (Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat
+  Dissipation", ICLR): u_k = A_k u_0 + σ ε with A_k = Vᵀ diag(e^{-λ t_k}) V, a small σ (0.01), and blur times
+  t_k = σ_{B,k}²/2 whose blur scales σ_{B,k} are log-spaced from σ_{B,min} = 0.5 to σ_{B,max}
+  (``blur_schedule``, ``ihdm_perturb``).
+* Blurring Diffusion Models (Hoogeboom & Salimans 2022, "Blurring Diffusion Models", ICLR 2023): a Gaussian diffusion
+  that is diagonal in the DCT basis, q(u_t | u_0) = N(u_t; Vᵀ diag(α_t d_t) V u_0, σ_t² I) with the per-frequency
+  blur d_t = (1 - d_min) e^{-λ τ_t} + d_min, τ_t = σ_B(t)²/2, σ_B(t) = σ_{B,max} sin²(πt/2), and the cosine VP
+  schedule α_t = cos(πt/2), σ_t = sin(πt/2) (``BlurringDiffusion``).
+
+These are heat flow of the image itself, the pixels as temperatures. The score-based SDEs instead run heat flow
+of the *density* of the data (``heat.link``, docs/heat.md). numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.fft as sfft
+from numpy.typing import ArrayLike, NDArray
+
+from heat.solvers import check_times
+
+__all__ = ["BlurringDiffusion", "blur_schedule", "dissipate", "ihdm_perturb", "neumann_eigenvalues"]
+
+Array = NDArray[np.float64]
+
+
+def _images(value: ArrayLike, name: str = "images") -> Array:
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a real array of shape (..., H, W); got {type(value).__name__}") from err
+    if arr.ndim < 2 or arr.shape[-1] < 2 or arr.shape[-2] < 2:
+        raise ValueError(f"{name} must have shape (..., H, W) with H, W >= 2; got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite; got {int((~np.isfinite(arr)).sum())} non-finite value(s)")
+    return arr
+
+
+def _check_size(size: Any) -> tuple[int, int]:
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2 for v in size)):
+        raise ValueError(f"size must be (H, W), two ints >= 2; got {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def neumann_eigenvalues(size: tuple[int, int]) -> Array:
+    r"""λ_{m,n} = π² (m²/H² + n²/W²), shape (H, W): minus the eigenvalues of the Neumann Laplacian on H × W pixels,
+    in the layout of the orthonormal 2-D DCT-II."""
+    h, w = _check_size(size)
+    return np.asarray(math.pi**2 * ((np.arange(h)[:, None] / h) ** 2 + (np.arange(w)[None, :] / w) ** 2))
+
+
+def _dct(u: Array) -> Array:
+    return np.asarray(sfft.dctn(u, type=2, axes=(-2, -1), norm="ortho"))
+
+
+def _idct(c: Array) -> Array:
+    return np.asarray(sfft.idctn(c, type=2, axes=(-2, -1), norm="ortho"))
+
+
+def dissipate(images: ArrayLike, t: ArrayLike) -> Array:
+    r"""Heat dissipation of images with Neumann walls: u(t) = Vᵀ diag(e^{-λ t}) V u(0) (Rissanen et al. 2023).
+
+    Exact in time; the same as a Gaussian blur of standard deviation σ_B = √(2t) pixels with the image
+    mirrored at its edges. Mass (the pixel sum) is conserved.
+
+    Args:
+        images: shape (..., H, W), e.g. (H, W), (C, H, W) or (batch, C, H, W).
+        t: one time t ≥ 0 (in pixels², t = σ_B²/2) or a strictly increasing 1-D sequence.
+
+    Returns:
+        float64, the shape of ``images`` for a scalar t, else (len(t), *images.shape).
+    """
+    u = _images(images)
+    ts, scalar = check_times(t, "t")
+    lam = neumann_eigenvalues((u.shape[-2], u.shape[-1]))
+    coef = _dct(u)
+    out = np.stack([u if s == 0 else _idct(coef * np.exp(-lam * s)) for s in ts])
+    return out[0] if scalar else out
+
+
+def blur_schedule(steps: int, sigma_max: float, sigma_min: float = 0.5) -> Array:
+    r"""The blur times t_k = σ_{B,k}²/2, k = 1 … K, with σ_{B,k} log-spaced from σ_min to σ_max pixels
+    (Rissanen et al. 2023). Returns shape (K,), increasing."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be an int >= 1; got {steps!r}")
+    for value, name in ((sigma_min, "sigma_min"), (sigma_max, "sigma_max")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    if sigma_max <= sigma_min:
+        raise ValueError(f"sigma_max must be > sigma_min; got sigma_min={sigma_min!r}, sigma_max={sigma_max!r}")
+    sigmas = np.exp(np.linspace(math.log(sigma_min), math.log(sigma_max), int(steps)))
+    return np.asarray(0.5 * sigmas**2)
+
+
+def ihdm_perturb(images: ArrayLike, t: float, noise_std: float = 0.01,
+                 rng: np.random.Generator | None = None) -> Array:
+    r"""One draw of the IHDM forward process u_t = Vᵀ diag(e^{-λ t}) V u_0 + σ ε, ε ~ N(0, I) (Rissanen et al. 2023).
+
+    Args:
+        images: u_0, shape (..., H, W).
+        t: the blur time t ≥ 0 (σ_B = √(2t) pixels).
+        noise_std: σ ≥ 0 (the paper uses 0.01 for images in [-1, 1]).
+        rng: the source of ε (a fixed ``numpy.random.default_rng(seed)`` repeats the draw).
+    """
+    ts, scalar = check_times(t, "t")
+    if not scalar:
+        raise ValueError(f"t must be one number >= 0; got shape {ts.shape}")
+    if isinstance(noise_std, bool) or not isinstance(noise_std, (int, float)) or not (
+            math.isfinite(noise_std) and noise_std >= 0):
+        raise ValueError(f"noise_std must be a finite number >= 0; got {noise_std!r}")
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator or None; got {type(rng).__name__}")
+    blurred = dissipate(images, float(ts[0]))
+    gen = rng if rng is not None else np.random.default_rng()
+    return np.asarray(blurred + noise_std * gen.standard_normal(blurred.shape))
+
+
+class BlurringDiffusion:
+    r"""The forward process of Blurring Diffusion Models (Hoogeboom & Salimans 2022): a Gaussian diffusion that is
+    diagonal in the DCT basis, every frequency with its own signal scale.
+
+    In DCT coordinates ũ = V u (orthonormal, so the noise stays N(0, I)):
+
+        q(ũ_t | ũ_0) = N(ũ_t; a_t ⊙ ũ_0, σ_t² I),      a_t = α_t d_t,
+        d_t = (1 - d_min) e^{-λ τ_t} + d_min,  τ_t = σ_B(t)²/2,  σ_B(t) = σ_{B,max} sin²(πt/2),
+        α_t = cos(πt/2),  σ_t = sin(πt/2)   (the cosine VP schedule, α² + σ² = 1).
+
+    The mean Vᵀ(a_t ⊙ ũ_0) is α_t times the heat dissipation of u_0 for the time τ_t (``dissipate``) when
+    d_min = 0, plus d_min α_t (u_0 - that) otherwise. With σ_{B,max} = 0 it is the plain VP diffusion.
+
+    Args:
+        size: (H, W) in pixels.
+        sigma_blur_max: σ_{B,max} ≥ 0 in pixels (the paper uses 20 on 32 × 32 and 64 × 64 images).
+        min_scale: d_min in [0, 1) (the paper: 0.001), which keeps every frequency's scale > 0.
+    """
+
+    def __init__(self, size: tuple[int, int], sigma_blur_max: float = 20.0, min_scale: float = 0.001) -> None:
+        self.size = _check_size(size)
+        if isinstance(sigma_blur_max, bool) or not isinstance(sigma_blur_max, (int, float)) or not (
+                math.isfinite(sigma_blur_max) and sigma_blur_max >= 0):
+            raise ValueError(f"sigma_blur_max must be a finite number >= 0; got {sigma_blur_max!r}")
+        if isinstance(min_scale, bool) or not isinstance(min_scale, (int, float)) or not 0 <= min_scale < 1:
+            raise ValueError(f"min_scale must be a number in [0, 1); got {min_scale!r}")
+        self.sigma_blur_max = float(sigma_blur_max)
+        self.min_scale = float(min_scale)
+        self._lam = neumann_eigenvalues(self.size)
+
+    def __repr__(self) -> str:
+        return (f"BlurringDiffusion(size={self.size}, sigma_blur_max={self.sigma_blur_max}, "
+                f"min_scale={self.min_scale})")
+
+    @staticmethod
+    def _time(t: Any, name: str = "t") -> float:
+        ts, scalar = check_times(t, name)
+        if not scalar or ts[0] > 1:
+            raise ValueError(f"{name} must be one number in [0, 1]; got {t!r}")
+        return float(ts[0])
+
+    def blur_time(self, t: float) -> float:
+        r"""τ_t = σ_B(t)²/2 with σ_B(t) = σ_{B,max} sin²(πt/2): the heat-flow time of the mean at diffusion time t."""
+        s = self.sigma_blur_max * math.sin(0.5 * math.pi * self._time(t)) ** 2
+        return 0.5 * s * s
+
+    def coefficients(self, t: float) -> tuple[Array, float]:
+        r"""(a_t, σ_t): the per-frequency signal scale a_t = α_t d_t, shape (H, W) in DCT layout, and σ_t."""
+        tt = self._time(t)
+        d = (1.0 - self.min_scale) * np.exp(-self._lam * self.blur_time(tt)) + self.min_scale
+        return np.asarray(math.cos(0.5 * math.pi * tt) * d), math.sin(0.5 * math.pi * tt)
+
+    def mean(self, images: ArrayLike, t: float) -> Array:
+        r"""E[u_t | u_0] = Vᵀ (a_t ⊙ V u_0), shape of ``images`` (..., H, W)."""
+        u = self._check_images(images)
+        a, _ = self.coefficients(t)
+        return _idct(a * _dct(u))
+
+    def perturb(self, images: ArrayLike, t: float, noise: ArrayLike) -> Array:
+        r"""u_t = Vᵀ (a_t ⊙ V u_0) + σ_t ε for given noise ε (of the shape of ``images``)."""
+        u = self._check_images(images)
+        eps = _images(noise, "noise")
+        if eps.shape != u.shape:
+            raise ValueError(f"noise must have the shape of images, {u.shape}; got {eps.shape}")
+        a, sigma = self.coefficients(t)
+        return _idct(a * _dct(u)) + sigma * eps
+
+    def transition(self, s: float, t: float) -> tuple[Array, Array]:
+        r"""q(ũ_t | ũ_s) = N(a_{t|s} ⊙ ũ_s, diag(σ_{t|s}²)) for s ≤ t (Hoogeboom & Salimans 2022, as in VDM):
+
+            a_{t|s} = a_t / a_s,   σ_{t|s}² = σ_t² - a_{t|s}² σ_s²,   each of shape (H, W) in DCT layout.
+
+        Composing q(ũ_s | ũ_0) with it gives q(ũ_t | ũ_0). Needs a_s > 0 (s < 1, or min_scale > 0 and s < 1).
+        """
+        ss, tt = self._time(s, "s"), self._time(t, "t")
+        if ss > tt:
+            raise ValueError(f"s must be <= t; got s={s!r}, t={t!r}")
+        a_s, sig_s = self.coefficients(ss)
+        a_t, sig_t = self.coefficients(tt)
+        if not (a_s > 0).all():
+            raise ValueError(f"s must give a signal scale a_s > 0 (s < 1); got s={s!r}")
+        ratio = a_t / a_s
+        return ratio, np.sqrt(np.clip(sig_t**2 - ratio**2 * sig_s**2, 0.0, None))
+
+    def _check_images(self, images: ArrayLike) -> Array:
+        u = _images(images)
+        if u.shape[-2:] != self.size:
+            raise ValueError(f"images must have shape (..., {self.size[0]}, {self.size[1]}); got {u.shape}")
+        return u

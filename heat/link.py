@@ -1,0 +1,375 @@
+r"""The bridge to ``scoresde``: forward diffusion *is* heat flow of the density, and sampling reverses it.
+
+For a linear SDE with marginals x_t = α(t) x_0 + σ(t) ε (Song et al. 2021, "Score-Based Generative Modeling
+through SDEs"; ``scoresde.SDE.marginal``) the law of x_t given the law at t = 0 is exact: with a = α(t)/α(0),
+
+    y = x_t / a = x_0 + (α(0)/α(t)) σ_{t|0} ε,    α(0)² σ_{t|0}²/α(t)² = α(0)² (σ(t)²/α(t)² - σ(0)²/α(0)²) = 2τ,
+
+so the density q of y is the heat flow of p_0 (∂q/∂τ = ∇²q, the Gaussian kernel of variance 2τ) and
+
+    p_t(x) = a^{-d} q_τ(x / a),   τ(t) = ½ α(0)² (σ(t)²/α(t)² - σ(0)²/α(0)²)                    (``time_change``)
+
+    VE  (α = 1):            τ = (σ(t)² - σ(0)²)/2,  a = 1: the VE SDE is the heat equation in time τ; with
+                            g = √2 (``HeatSDE``) τ = t and it *is* ∂p/∂t = ∇²p;
+    VP  (α = √ᾱ, σ² = 1-ᾱ): τ = (1/ᾱ - 1)/2,  a = √ᾱ: y = x/√ᾱ, p_t(x) = ᾱ^{-d/2} q_τ(x/√ᾱ);
+    any other linear SDE (sub-VP, your own): the same formula from its (α, σ); no per-class code.
+
+The same identity gives the score, ∇ₓ log p_t(x) = a⁻¹ (∇_y log q_τ)(x/a) (``score_field``, ``score_fn``), which
+drives the reverse-time SDE and the probability-flow ODE of ``scoresde.sample`` back from the heat-flowed density
+to p_0 (``reverse_heat_flow``): a well-posed way to undo heat flow, where the backward heat equation
+(``heat.backward_solve``) amplifies mode k by e^{|k|²τ}. Derivations: docs/heat.md.
+
+This is the only module of ``heat`` that imports ``scoresde`` and torch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+from torch import Tensor
+
+import scoresde as sd
+from heat._spectral import SpectralBasis
+from heat.grid import Grid
+from heat.solvers import GRADIENTS, _check_grid, _gradient, check_times, solve
+
+__all__ = [
+    "GridDensity",
+    "HeatSDE",
+    "TimeChange",
+    "forward_density",
+    "reverse_heat_flow",
+    "sample_density",
+    "score_field",
+    "score_fn",
+    "sde_time",
+    "time_change",
+]
+
+Array = NDArray[np.float64]
+
+NEGATIVE_TOLERANCE = 1e-10
+"""A density may dip below zero by this fraction of its maximum (the round-off of a solve on a grid that resolves
+it), no more; those values count as zero."""
+
+
+class HeatSDE(sd.SDE):
+    r"""The SDE whose Fokker–Planck equation is the heat equation ∂p/∂t = D∇²p: dx = √(2D) dw.
+
+    A VE SDE (Song et al. 2021) with g² = 2D: α = 1, σ(t) = √(2Dt), σ(0) = 0, so heat time τ = D t and
+    ``forward_density`` is ``heat.solve`` with diffusivity D. Usable everywhere a ``scoresde.SDE`` is.
+
+    Args:
+        diffusivity: D > 0.
+        T: the end time T > 0 (the prior is N(0, 2DT·I), a fair approximation only once √(2DT) dwarfs the data).
+    """
+
+    def __init__(self, diffusivity: float = 1.0, T: float = 1.0) -> None:
+        for value, name in ((diffusivity, "diffusivity"), (T, "T")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                    math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+        self.diffusivity = float(diffusivity)
+        self.T = float(T)
+
+    def __repr__(self) -> str:
+        return f"HeatSDE(diffusivity={self.diffusivity}, T={self.T})"
+
+    @property
+    def prior_std(self) -> float:
+        return math.sqrt(2.0 * self.diffusivity * self.T)
+
+    def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
+        return torch.ones_like(t), torch.sqrt(2.0 * self.diffusivity * t)
+
+    def _drift_coef(self, t: Tensor) -> Tensor:
+        return torch.zeros_like(t)
+
+    def _g2(self, t: Tensor) -> Tensor:
+        return torch.full_like(t, 2.0 * self.diffusivity)
+
+    def _transition(self, s: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+        return torch.ones_like(t), torch.sqrt(2.0 * self.diffusivity * (t - s))
+
+    def _lambda(self, t: Tensor) -> Tensor:
+        return -0.5 * torch.log(2.0 * self.diffusivity * t)
+
+    def _t_of_lambda(self, lam: Tensor) -> Tensor:
+        return torch.exp(-2.0 * lam) / (2.0 * self.diffusivity)
+
+
+class TimeChange(NamedTuple):
+    """Heat time and scale of an SDE time: p_t(x) = scale^{-d} q_tau(x / scale). Float64 arrays of t's shape."""
+
+    tau: Array
+    scale: Array
+
+
+class GridDensity(NamedTuple):
+    """A density given by its values at the cell centres of a grid."""
+
+    values: Array
+    grid: Grid
+
+
+def _check_sde(sde: Any) -> sd.SDE:
+    if not isinstance(sde, sd.SDE):
+        raise TypeError(f"sde must be a scoresde.SDE (VPSDE, VESDE, SubVPSDE, heat.HeatSDE, ...); "
+                        f"got {type(sde).__name__}")
+    return sde
+
+
+def _check_density(p: ArrayLike, grid: Grid, name: str) -> Array:
+    """A grid field that is a density: finite, of positive mass, and >= 0 up to round-off."""
+    values = grid.check_values(p, name)
+    top = float(values.max())
+    if top <= 0:
+        raise ValueError(f"{name} must be a density with positive values; got maximum {top!r}")
+    low = float(values.min())
+    if low < -NEGATIVE_TOLERANCE * top:
+        raise ValueError(f"{name} must be a density, >= 0 (up to round-off, {NEGATIVE_TOLERANCE:g} of its maximum); "
+                         f"got a minimum of {low!r} with maximum {top!r} (Gibbs ripples of a spectral solve mean the "
+                         f"grid does not resolve the density: refine it)")
+    return values
+
+
+def _check_floor(floor: Any) -> float:
+    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor < 1:
+        raise ValueError(f"floor must be a number in [0, 1); got {floor!r}")
+    return float(floor)
+
+
+def _check_gradient(method: Any) -> str:
+    if not isinstance(method, str) or method not in GRADIENTS:
+        raise ValueError(f"gradient must be one of {', '.join(map(repr, GRADIENTS))}; got {method!r}")
+    return method
+
+
+def time_change(sde: sd.SDE, t: ArrayLike) -> TimeChange:
+    r"""Heat time τ(t) and scale a(t) that turn ``sde``'s marginal flow into the heat equation ∂q/∂τ = ∇²q:
+
+        a(t) = α(t)/α(0),   τ(t) = ½ α(0)² (σ(t)²/α(t)² - σ(0)²/α(0)²),   p_t(x) = a^{-d} q_τ(x/a),
+
+    from ``sde.marginal`` alone. VE: τ = (σ(t)² - σ(0)²)/2, a = 1. VP: τ = (1/ᾱ(t) - 1)/2, a = √ᾱ(t).
+    ``HeatSDE(D)``: τ = D t.
+
+    Args:
+        sde: any ``scoresde.SDE``.
+        t: times in [0, T], a number or a 1-D array.
+    """
+    _check_sde(sde)
+    if isinstance(t, (bool, str)):
+        raise TypeError(f"t must be a number or a 1-D array of times; got {t!r}")
+    try:
+        tt = torch.as_tensor(np.asarray(t, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"t must be a number or a 1-D array of times; got {t!r}") from err
+    alpha, sigma = (v.numpy() for v in sde.marginal(tt))
+    alpha0, sigma0 = (float(v) for v in sde.marginal(0.0))
+    tau = 0.5 * alpha0**2 * ((sigma / alpha) ** 2 - (sigma0 / alpha0) ** 2)
+    return TimeChange(np.asarray(np.maximum(tau, 0.0), dtype=np.float64), np.asarray(alpha / alpha0, dtype=np.float64))
+
+
+def sde_time(sde: sd.SDE, tau: ArrayLike) -> Array:
+    r"""The inverse of ``time_change``: the SDE time t at which heat time τ is reached.
+
+    σ(t)²/α(t)² = 2τ/α(0)² + σ(0)²/α(0)² = e^{-2λ(t)}, so t = λ⁻¹(-½ log(2τ/α(0)² + σ(0)²/α(0)²)) by
+    ``sde.t_of_lambda`` (closed form for VP, sub-VP, VE and ``HeatSDE``). τ must lie in [0, τ(T)].
+    """
+    _check_sde(sde)
+    if isinstance(tau, (bool, str)):
+        raise TypeError(f"tau must be a number or a 1-D array of numbers; got {tau!r}")
+    try:
+        arr = np.asarray(tau, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"tau must be a number or a 1-D array of numbers; got {tau!r}") from err
+    if arr.ndim > 1:
+        raise ValueError(f"tau must be a number or a 1-D array; got shape {arr.shape}")
+    flat = arr.reshape(-1)
+    if not np.isfinite(flat).all() or (flat < 0).any():
+        raise ValueError(f"tau must be finite and >= 0; got {flat.tolist() if flat.size < 8 else flat}")
+    tau_max = float(time_change(sde, sde.T).tau)
+    if (flat > tau_max * (1 + 1e-12)).any():
+        raise ValueError(f"tau must lie in [0, τ(T)] = [0, {tau_max:.6g}] for {sde!r}; got max {float(flat.max())!r}")
+    alpha0, sigma0 = (float(v) for v in sde.marginal(0.0))
+    ratio2 = 2.0 * flat / alpha0**2 + (sigma0 / alpha0) ** 2  # σ(t)²/α(t)² = e^{-2λ(t)}
+    out = np.zeros_like(flat)
+    positive = flat > 0
+    if positive.any():
+        lam_T, lam_0 = (float(v) for v in sde.lambda_(torch.tensor([sde.T, 0.0], dtype=torch.float64)))
+        lam = torch.as_tensor(-0.5 * np.log(ratio2[positive])).clamp(lam_T, lam_0)
+        out[positive] = sde.t_of_lambda(lam).numpy()
+    return out.reshape(arr.shape)
+
+
+def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method: str = "spectral",
+                    dt: float | None = None) -> GridDensity:
+    r"""The density of x_t under ``sde`` given the density ``p0`` of x at t = 0, computed by the heat solver.
+
+    p_t(x) = a^{-d} q_τ(x/a) with (τ, a) = ``time_change(sde, t)`` and q_τ = ``heat.solve(p0, grid, τ, method)``.
+    The values live on ``grid.scaled(a)`` (the cell centres a·x_i), so no interpolation is needed: with the
+    spectral method it equals the exact marginal (e.g. ``scoresde.GaussianMixture.marginal``) to round-off on a
+    grid that resolves p0 and a box that holds p_t (on a bounded box the walls act on the rescaled variable y).
+
+    For ``VESDE`` (σ(0) = σ_min > 0) p0 is the density at t = 0, i.e. the data already smoothed by N(0, σ_min²).
+
+    Args:
+        p0: the density at t = 0 on ``grid`` (finite, >= 0).
+        grid: the grid of p0.
+        sde: any ``scoresde.SDE``.
+        t: one time in [0, T].
+        method, dt: passed to ``heat.solve`` (dt in heat time τ).
+
+    Returns:
+        ``GridDensity(values, grid)`` with grid = ``grid.scaled(a)``.
+    """
+    _check_grid(grid)
+    values = _check_density(p0, grid, "p0")
+    _check_sde(sde)
+    ts, scalar = check_times(t, "t")
+    if not scalar:
+        raise ValueError(f"t must be one number in [0, {sde.T:g}]; got shape {ts.shape}")
+    change = time_change(sde, float(ts[0]))
+    a = float(change.scale)
+    q = solve(values, grid, float(change.tau), method, 1.0, dt=dt)
+    return GridDensity(q / a**grid.ndim, grid.scaled(a))
+
+
+def score_field(p: ArrayLike, grid: Grid, method: str = "spectral", floor: float = 1e-12) -> Array:
+    r"""∇ log p of a grid density, shape (d, *grid.shape).
+
+    method "spectral": ∇p/p with ∇p from the eigen-expansion (``heat.gradient``). "finite_difference": second-order
+    differences of log p. Where p ≤ floor · max p the logarithm carries only round-off, and the score is set to 0.
+
+    Args:
+        p: a density on ``grid`` (finite, >= 0 up to round-off).
+        grid: the grid.
+        method: "spectral" or "finite_difference".
+        floor: the relative level in [0, 1) below which the score is not computed.
+    """
+    _check_grid(grid)
+    values = _check_density(p, grid, "p")
+    return _score_field(values, grid, _check_gradient(method), _check_floor(floor))
+
+
+def _score_field(values: Array, grid: Grid, method: str, floor: float) -> Array:
+    level = floor * float(values.max())
+    keep = values > level
+    if method == "spectral":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = _gradient(values, grid, "spectral") / values
+    else:
+        out = _gradient(np.log(np.maximum(values, max(level, np.finfo(np.float64).tiny))), grid, "finite_difference")
+    return np.where(keep, out, 0.0)
+
+
+def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectral", floor: float = 1e-12
+             ) -> sd.ScoreFn:
+    r"""``score_fn(x, t) ≈ ∇ₓ log p_t(x)`` of the heat-flowed ``p0``, for ``scoresde.sample`` and ``SDE.reverse``.
+
+    At each distinct t: q_τ by the spectral solve (one inverse transform of p0's coefficients, computed once),
+    its ``score_field`` on the grid, and multilinear interpolation (``Grid.interpolate``) at y = x/a:
+
+        ∇ₓ log p_t(x) = a⁻¹ (∇_y log q_τ)(x/a),   (τ, a) = time_change(sde, t).
+
+    The last 8 fields are cached (samplers evaluate several times at one t). x has shape (batch, d) with d the
+    grid's dimension; the result has x's dtype and device.
+    """
+    _check_grid(grid)
+    values = _check_density(p0, grid, "p0")
+    _check_sde(sde)
+    method = _check_gradient(gradient)
+    level = _check_floor(floor)
+    basis = SpectralBasis(grid)
+    coef = basis.forward(values)
+    cache: OrderedDict[float, tuple[Array, float]] = OrderedDict()
+
+    def field_at(t: float) -> tuple[Array, float]:
+        if t not in cache:
+            change = time_change(sde, t)
+            tau = float(change.tau)
+            q = values if tau == 0 else basis.evolve(coef, tau)
+            cache[t] = (_score_field(q, grid, method, level), float(change.scale))
+            if len(cache) > 8:
+                cache.popitem(last=False)
+        return cache[t]
+
+    def fn(x: Tensor, t: Tensor) -> Tensor:
+        if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != grid.ndim:
+            got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"x must be a tensor of shape (batch, {grid.ndim}); got {got}")
+        pts = x.detach().to(device="cpu", dtype=torch.float64).numpy()
+        times = np.broadcast_to(torch.as_tensor(t).detach().to("cpu", torch.float64).numpy(), (pts.shape[0],))
+        out = np.empty_like(pts)
+        for u in np.unique(times):
+            rows = times == u
+            field, a = field_at(float(u))
+            out[rows] = grid.interpolate(field, pts[rows] / a) / a
+        return torch.from_numpy(out).to(dtype=x.dtype, device=x.device)
+
+    return fn
+
+
+def sample_density(p: ArrayLike, grid: Grid, n: int, generator: torch.Generator | None = None) -> Tensor:
+    r"""n draws from the piecewise-constant density of the cells: a cell with probability p_i·vol / Σ p·vol, then
+    a uniform point in it. float64, shape (n, d). Values below zero (round-off) count as zero."""
+    _check_grid(grid)
+    values = _check_density(p, grid, "p")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an int >= 1; got {n!r}")
+    probs = torch.from_numpy(np.clip(values, 0.0, None).reshape(-1))
+    cells = torch.multinomial(probs, n, replacement=True, generator=generator).numpy()
+    index = np.stack(np.unravel_index(cells, grid.shape), axis=1).astype(np.float64)
+    offset = torch.rand(n, grid.ndim, dtype=torch.float64, generator=generator).numpy()
+    lo = np.array([b[0] for b in grid.bounds])
+    return torch.from_numpy(lo + (index + offset) * np.array(grid.spacing))
+
+
+def reverse_heat_flow(
+    p0: ArrayLike,
+    grid: Grid,
+    sde: sd.SDE,
+    n: int,
+    *,
+    method: str = "euler_maruyama",
+    steps: int = 500,
+    t_min: float = 1e-3,
+    time_grid: str = "quadratic",
+    denoise: bool = False,
+    generator: torch.Generator | None = None,
+    gradient: str = "spectral",
+    floor: float = 1e-12,
+    **options: Any,
+) -> sd.SampleResult:
+    r"""Undo heat flow by sampling: draw x_T from the heat-flowed density p_T (``forward_density``,
+    ``sample_density``) and integrate the reverse SDE or probability-flow ODE (``scoresde.sample``) with the grid
+    score (``score_fn``) back to t_min, so that the samples are distributed as p_{t_min} ≈ p0.
+
+    Reverse SDE (Anderson 1982; Song et al. 2021): dx = [f x - g² ∇log p_t(x)] dt + g dw̄; the ODE:
+    dx/dt = f x - ½ g² ∇log p_t(x). The samples run in free space: on a bounded box this reverses the box's heat
+    flow only while p_t is negligible at the walls.
+
+    Args:
+        p0: the density at t = 0 on ``grid``.
+        grid: its grid.
+        sde: the forward SDE (e.g. ``HeatSDE(T=0.5)``, ``scoresde.VESDE(0.01, 3.0)``, ``scoresde.VPSDE()``).
+        n: the number of samples.
+        method, steps, t_min, time_grid (``scoresde.sample``'s ``grid``), denoise, **options: for
+            ``scoresde.sample`` (denoise off by default: the last Tweedie step returns a posterior mean, not a
+            sample of p_{t_min}).
+        generator: the source of all randomness (x_T and the SDE's noise).
+        gradient, floor: for ``score_field``.
+
+    Returns:
+        the ``scoresde.SampleResult``; ``samples`` is float64 (n, d).
+    """
+    final = forward_density(p0, grid, sde, sde.T)
+    x_T = sample_density(final.values, final.grid, n, generator)
+    fn = score_fn(p0, grid, sde, gradient=gradient, floor=floor)
+    return sd.sample(fn, sde, x_T, method, steps, generator=generator, t_min=t_min, grid=time_grid,
+                     denoise=denoise, **options)

@@ -1,0 +1,346 @@
+r"""Solvers of the heat equation ∂p/∂t = ∇·(D ∇p) (= D∇²p for a constant diffusivity D) on a ``Grid``.
+
+One entry point, ``solve(p0, grid, times, method=..., diffusivity=...)``, returns p at each requested time:
+
+    spectral        exact in time: p(t) = V⁻¹ diag(e^{-D|k|²t}) V p0 with V the FFT (periodic axes), the
+                    orthonormal DCT-II (Neumann) or DST-II (Dirichlet) of the cell-centred grid; one transform
+                    of p0 and one inverse per requested time, so the cost does not depend on t. Exact to
+                    round-off for any p0 the grid resolves (its eigen-expansion has decayed to round-off at the
+                    grid's highest wavenumber). Constant D only.
+    crank_nicolson  the second-order finite-volume Laplacian A (``laplacian``) and the trapezoidal rule
+                    (I - ½Δt A) p^{n+1} = (I + ½Δt A) p^n, the matrix factorised once per step size (scipy
+                    SuperLU); order 2 in time and in space, unconditionally stable, any boundary conditions,
+                    and a diffusivity that may vary in space.
+    explicit        forward Euler p^{n+1} = p^n + Δt A p^n, order 1 in time, stable only for
+                    Δt ≤ 2/ρ(A) (``stability_limit``, 1/(2D Σ_j h_j⁻²) for a constant D); a larger Δt is refused.
+
+The heat equation is the Fokker–Planck equation of dx = √(2D) dw (Song et al. 2021, "Score-Based Generative
+Modeling through SDEs", VE SDE with g² = 2D); ``heat.link`` makes that precise. ``backward_solve`` runs the heat
+equation backwards by the same spectral factors inverted, e^{+D|k|²τ}: the ill-posed problem that sampling
+avoids (docs/heat.md). numpy and scipy only.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike, NDArray
+
+from heat._spectral import SpectralBasis, derivative
+from heat.grid import Grid
+
+__all__ = ["GRADIENTS", "METHODS", "Method", "backward_solve", "gradient", "laplacian", "solve", "stability_limit"]
+
+Array = NDArray[np.float64]
+
+Method = Literal["spectral", "crank_nicolson", "explicit"]
+"""The name of a solver."""
+
+METHODS: tuple[Method, ...] = ("spectral", "crank_nicolson", "explicit")
+"""The solvers ``solve`` offers, in the order the error messages list them."""
+
+GRADIENTS = ("spectral", "finite_difference")
+"""The ways ``gradient`` differentiates a grid field."""
+
+
+# --- input checks (once, at the public boundary) ---
+def _check_grid(grid: Any) -> Grid:
+    if not isinstance(grid, Grid):
+        raise TypeError(f"grid must be a heat.Grid; got {type(grid).__name__}")
+    return grid
+
+
+def _check_method(method: Any) -> Method:
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    return method
+
+
+def check_times(times: ArrayLike, name: str = "times") -> tuple[Array, bool]:
+    """``times`` as a float64 1-D array (and whether a scalar was given): finite, ≥ 0, strictly increasing."""
+    if isinstance(times, (bool, str)):
+        raise TypeError(f"{name} must be a number or a 1-D sequence of numbers; got {times!r}")
+    try:
+        arr = np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be a number or a 1-D sequence of numbers; got {times!r}") from err
+    scalar = arr.ndim == 0
+    arr = arr.reshape(-1) if scalar else arr
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a number or a non-empty 1-D sequence; got shape {np.shape(times)}")
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ValueError(f"{name} must be finite and >= 0; got {arr.tolist() if arr.size < 8 else arr}")
+    steps = np.diff(arr)
+    if (steps <= 0).any():
+        i = int(np.argmax(steps <= 0))
+        raise ValueError(f"{name} must be strictly increasing; got {name}[{i}] = {float(arr[i])!r}, "
+                         f"{name}[{i + 1}] = {float(arr[i + 1])!r}")
+    return arr, scalar
+
+
+def _check_scalar_diffusivity(diffusivity: Any) -> float:
+    if isinstance(diffusivity, (bool, str)) or not isinstance(diffusivity, (int, float, np.integer, np.floating)):
+        raise TypeError(f"diffusivity must be a number >= 0; got {type(diffusivity).__name__} {diffusivity!r}")
+    d = float(diffusivity)
+    if not math.isfinite(d) or d < 0:
+        raise ValueError(f"diffusivity must be a finite number >= 0; got {diffusivity!r}")
+    return d
+
+
+def _check_diffusivity(diffusivity: Any, grid: Grid) -> float | Array:
+    """A number >= 0, or a finite array >= 0 of the grid's shape (a diffusivity that varies in space)."""
+    if isinstance(diffusivity, (int, float, np.integer, np.floating)) and not isinstance(diffusivity, bool):
+        return _check_scalar_diffusivity(diffusivity)
+    if not isinstance(diffusivity, (np.ndarray, list, tuple)):
+        raise TypeError(f"diffusivity must be a number >= 0 or an array of the grid's shape {grid.shape}; "
+                        f"got {type(diffusivity).__name__}")
+    field = grid.check_values(diffusivity, "diffusivity")
+    if (field < 0).any():
+        raise ValueError(f"diffusivity must be >= 0 everywhere; got a minimum of {float(field.min())!r}")
+    return field
+
+
+def _check_dt(dt: Any) -> float | None:
+    if dt is None:
+        return None
+    if isinstance(dt, (bool, str)) or not isinstance(dt, (int, float, np.integer, np.floating)):
+        raise TypeError(f"dt must be a number > 0 or None; got {type(dt).__name__} {dt!r}")
+    value = float(dt)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"dt must be a finite number > 0; got {dt!r}")
+    return value
+
+
+# --- the finite-volume Laplacian ---
+def laplacian(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> sp.csr_matrix:
+    r"""The second-order finite-volume operator A ≈ ∇·(D∇·) on the cells, as a sparse (size × size) matrix.
+
+    Row of cell i: (A p)_i = Σ_j h_j⁻² Σ_{faces f of i along j} D_f (p_neighbour - p_i), with the face
+    diffusivity D_f = ½(D_i + D_neighbour) and the boundary conditions by ghost cells: periodic wraps around,
+    Neumann (zero flux) drops the wall face, Dirichlet (zero value on the wall) uses the ghost -p_i, i.e. adds
+    -2 D_i h_j⁻² p_i. For a constant D it is D times the standard (2d+1)-point Laplacian; A is symmetric and,
+    for periodic and Neumann axes, its columns sum to zero (mass is conserved exactly).
+
+    Args:
+        grid: the grid.
+        diffusivity: D ≥ 0, a number or an array of the grid's shape.
+    """
+    _check_grid(grid)
+    return _laplacian(grid, _check_diffusivity(diffusivity, grid))
+
+
+def _laplacian(grid: Grid, diffusivity: float | Array) -> sp.csr_matrix:
+    size = grid.size
+    idx = np.arange(size).reshape(grid.shape)
+    dfield = np.broadcast_to(np.asarray(diffusivity, dtype=np.float64), grid.shape).reshape(-1)
+    rows: list[NDArray[np.intp]] = []
+    cols: list[NDArray[np.intp]] = []
+    vals: list[Array] = []
+    diag = np.zeros(size)
+    for j, (n, h) in enumerate(zip(grid.shape, grid.spacing, strict=True)):
+        a = np.take(idx, np.arange(n - 1), axis=j).reshape(-1)
+        b = np.take(idx, np.arange(1, n), axis=j).reshape(-1)
+        if grid.bc[j] == "periodic":
+            a = np.concatenate([a, np.take(idx, [n - 1], axis=j).reshape(-1)])
+            b = np.concatenate([b, np.take(idx, [0], axis=j).reshape(-1)])
+        elif grid.bc[j] == "dirichlet":
+            for wall in (0, n - 1):
+                cells = np.take(idx, [wall], axis=j).reshape(-1)
+                np.add.at(diag, cells, -2.0 * dfield[cells] / h**2)
+        c = 0.5 * (dfield[a] + dfield[b]) / h**2
+        rows += [a, b]
+        cols += [b, a]
+        vals += [c, c]
+        np.add.at(diag, a, -c)
+        np.add.at(diag, b, -c)
+    rows.append(np.arange(size))
+    cols.append(np.arange(size))
+    vals.append(diag)
+    return sp.coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(size, size)).tocsr()
+
+
+def stability_limit(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> float:
+    r"""The largest step forward Euler may take, Δt_max = 2 / max_i Σ_k |A_ik| ≤ 2/ρ(A) (Gershgorin).
+
+    A is symmetric with eigenvalues in [-ρ, 0], so p^{n+1} = (I + Δt A) p^n is stable iff Δt ρ ≤ 2, and the
+    Gershgorin bound makes Δt ≤ Δt_max sufficient. For a constant D it is the textbook
+    Δt_max = 1/(2D Σ_j h_j⁻²) (h²/(2D) in 1-D), the exact limit on periodic axes with an even number of cells.
+    Infinite for D = 0.
+    """
+    _check_grid(grid)
+    return _stability_limit(_laplacian(grid, _check_diffusivity(diffusivity, grid)))
+
+
+def _stability_limit(a: sp.csr_matrix) -> float:
+    radius = float(np.max(np.asarray(abs(a).sum(axis=1)).reshape(-1)))
+    return math.inf if radius == 0 else 2.0 / radius
+
+
+# --- the solvers ---
+def solve(
+    p0: ArrayLike,
+    grid: Grid,
+    times: ArrayLike,
+    method: str = "spectral",
+    diffusivity: float | ArrayLike = 1.0,
+    *,
+    dt: float | None = None,
+) -> Array:
+    r"""Solve ∂p/∂t = ∇·(D∇p) on ``grid`` from p(0) = ``p0`` and return p at each of ``times``.
+
+    Args:
+        p0: the initial field, an array of the grid's shape (any finite real values: a density, a temperature,
+            a Fourier mode).
+        grid: the grid, which carries the boundary condition of each axis.
+        times: one time t ≥ 0 or a strictly increasing 1-D sequence of them.
+        method: "spectral" (exact in time, constant D), "crank_nicolson" or "explicit".
+        diffusivity: D ≥ 0, a number, or (crank_nicolson, explicit) an array of the grid's shape.
+        dt: the largest time step of crank_nicolson (required) and explicit (default: half of
+            ``stability_limit``; a dt above the limit is refused). Each interval between requested times is cut
+            into ⌈interval/dt⌉ equal steps. Not used by "spectral".
+
+    Returns:
+        float64 array of shape grid.shape for a scalar ``times``, else (len(times), *grid.shape).
+    """
+    _check_grid(grid)
+    p = grid.check_values(p0, "p0")
+    ts, scalar = check_times(times)
+    name = _check_method(method)
+    d = _check_diffusivity(diffusivity, grid)
+    step = _check_dt(dt)
+    if name == "spectral":
+        if step is not None:
+            raise ValueError(f"dt is not used by method 'spectral' (exact in time); got dt={dt!r}. "
+                             f"Drop it, or choose 'crank_nicolson' or 'explicit'")
+        if not isinstance(d, float):
+            raise ValueError("method 'spectral' needs a constant diffusivity (a number); got an array. "
+                             "Use method 'crank_nicolson' or 'explicit' for a diffusivity that varies in space")
+        out = _spectral(p, grid, ts, d)
+    else:
+        a = _laplacian(grid, d)
+        if name == "crank_nicolson":
+            if step is None:
+                raise ValueError("method 'crank_nicolson' needs a time step; got dt=None")
+            out = _crank_nicolson(p, a, ts, step)
+        else:
+            limit = _stability_limit(a)
+            if step is None:
+                step = 0.5 * limit
+            elif step > limit:
+                h = ", ".join(f"{v:.4g}" for v in grid.spacing)
+                dmax = float(np.max(d))
+                raise ValueError(f"dt = {step!r} exceeds the explicit (forward Euler) stability limit "
+                                 f"dt <= 2/ρ(A) = {limit:.6g} (= 1/(2 D Σ_j h_j⁻²) with D = {dmax:.4g}, "
+                                 f"h = ({h})); take dt <= {limit:.6g} or method 'crank_nicolson'")
+            out = _explicit(p, a, ts, step)
+    return out[0] if scalar else out
+
+
+def _spectral(p0: Array, grid: Grid, times: Array, diffusivity: float) -> Array:
+    basis = SpectralBasis(grid)
+    coef = basis.forward(p0)
+    if times.size == 1:  # the common case: coef's memory is reused and nothing is copied into a stack
+        if times[0] == 0 or diffusivity == 0:
+            return p0.copy()[None]
+        return basis.evolve(coef, diffusivity * float(times[0]), overwrite=True)[None]
+    out = np.empty((times.size, *grid.shape))
+    for i, t in enumerate(times):
+        out[i] = p0 if t == 0 or diffusivity == 0 else basis.evolve(coef, diffusivity * float(t))
+    return out
+
+
+def _substeps(interval: float, dt: float) -> tuple[int, float]:
+    """⌈interval/dt⌉ equal steps (at least one), forgiving round-off in an interval that is a multiple of dt."""
+    n = max(1, math.ceil(interval / dt * (1.0 - 1e-12)))
+    return n, interval / n
+
+
+def _crank_nicolson(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
+    eye = sp.identity(a.shape[0], format="csr")
+    factors: dict[float, tuple[Any, sp.csr_matrix]] = {}
+    out = np.empty((times.size, *p0.shape))
+    p, now = p0.reshape(-1).copy(), 0.0
+    for i, t in enumerate(times):
+        interval = float(t) - now
+        if interval > 0:
+            n, h = _substeps(interval, dt)
+            if h not in factors:
+                # the matrix is symmetric: a minimum-degree ordering on its structure halves the fill of COLAMD
+                lu = spla.splu((eye - 0.5 * h * a).tocsc(), permc_spec="MMD_AT_PLUS_A")
+                factors[h] = (lu, (eye + 0.5 * h * a).tocsr())
+            lu, rhs = factors[h]
+            for _ in range(n):
+                p = lu.solve(rhs @ p)
+        now = float(t)
+        out[i] = p.reshape(p0.shape)
+    return out
+
+
+def _explicit(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
+    out = np.empty((times.size, *p0.shape))
+    p, now = p0.reshape(-1).copy(), 0.0
+    for i, t in enumerate(times):
+        interval = float(t) - now
+        if interval > 0:
+            n, h = _substeps(interval, dt)
+            for _ in range(n):
+                p = p + h * (a @ p)
+        now = float(t)
+        out[i] = p.reshape(p0.shape)
+    return out
+
+
+def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.0) -> Array:
+    r"""The backward heat equation, naively: p(-τ) = V⁻¹ diag(e^{+D|k|²τ}) V p, the spectral solve run backwards.
+
+    This is the ill-posed problem (Hadamard): mode k is multiplied by e^{D|k|²τ}, so a perturbation of size ε in
+    the grid's highest mode comes back e^{D k_max² τ} times larger (k_max² = Σ_j (π/h_j)²). With p from a
+    forward solve, its round-off alone is amplified this way; the result may overflow to ±inf. It is here to be
+    measured next to the reverse SDE, which undoes heat flow stably through the score (``heat.link``).
+
+    Args:
+        p: the field at the final time, of the grid's shape.
+        grid: the grid.
+        tau: how far back to go, τ ≥ 0.
+        diffusivity: D ≥ 0.
+    """
+    _check_grid(grid)
+    field = grid.check_values(p, "p")
+    ts, scalar = check_times(tau, "tau")
+    if not scalar:
+        raise ValueError(f"tau must be one number >= 0; got shape {ts.shape}")
+    d = _check_scalar_diffusivity(diffusivity)
+    basis = SpectralBasis(grid)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return basis.inverse(basis.forward(field) * np.exp(basis.growth_exponent(d * float(ts[0]))))
+
+
+def gradient(p: ArrayLike, grid: Grid, method: str = "spectral") -> Array:
+    r"""∇p of a grid field, shape (d, *grid.shape).
+
+    method "spectral": differentiate the eigen-expansion of each axis (FFT / DCT-II / DST-II), ∂_j p = Σ_k ∂_j φ_k c_k,
+    spectrally accurate for fields that satisfy the axis's boundary condition. "finite_difference": second-order
+    central differences, wrapped on periodic axes and one-sided (second order) at the walls of bounded ones.
+    """
+    _check_grid(grid)
+    field = grid.check_values(p, "p")
+    if not isinstance(method, str) or method not in GRADIENTS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, GRADIENTS))}; got {method!r}")
+    return _gradient(field, grid, method)
+
+
+def _gradient(field: Array, grid: Grid, method: str) -> Array:
+    out = np.empty((grid.ndim, *grid.shape))
+    for j, h in enumerate(grid.spacing):
+        if method == "spectral":
+            out[j] = derivative(field, grid, j)
+        elif grid.bc[j] == "periodic":
+            out[j] = (np.roll(field, -1, axis=j) - np.roll(field, 1, axis=j)) / (2.0 * h)
+        else:
+            out[j] = np.gradient(field, h, axis=j, edge_order=2)
+    return out
