@@ -60,8 +60,9 @@ class Preset:
 PRESETS = {
     "cpu": Preset(
         net=dataclasses.replace(UNetConfig.tiny(), channels=32, channel_mult=(1, 2, 2), num_res_blocks=1),
-        train=TrainConfig(steps=700, batch_size=32, lr=1e-3, warmup=50, grad_clip=1.0, ema_decay=0.999,
-                          ema_warmup=True, log_every=25, checkpoint_every=100, keep_checkpoints=2, precision="fp32"),
+        train=TrainConfig(steps=950, batch_size=32, lr=2e-3, warmup=50, lr_schedule="cosine", grad_clip=1.0,
+                          ema_decay=0.999, ema_warmup=True, log_every=25, checkpoint_every=100, keep_checkpoints=2,
+                          precision="fp32", loss=sd.DSMLoss(predicts="v")),
         n_train=None, n_samples=64, sample_steps=100, ode_tol=1e-3, n_eval=32, eval_tol=1e-4,
         note="a 1.3M-parameter U-Net for ~6 minutes of training on 2 CPU cores, then sampling and bits/dim"),
     "paper": Preset(
