@@ -233,8 +233,10 @@ class Trainer:
         self.model: nn.Module = (DistributedDataParallel(self.net, device_ids=_device_ids(self.dist))
                                  if self.dist.distributed else self.net)
         self.forward: Callable[..., Tensor] = torch.compile(self.model) if cfg.compile else self.model
+        # the fused kernel: one pass over all parameters, 3-5x faster than the default on a CPU (docs/benchmarks.md)
+        fused = self.dist.device.type in ("cpu", "cuda") and all(p.is_floating_point() for p in self.net.parameters())
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, betas=cfg.betas, eps=cfg.adam_eps,
-                                           weight_decay=cfg.weight_decay)
+                                           weight_decay=cfg.weight_decay, fused=fused)
         self.ema = EMA(self.net, cfg.ema_decay, cfg.ema_warmup)
         self.step = 0
         self.epoch, self.batch_in_epoch = 0, 0
