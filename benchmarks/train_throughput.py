@@ -5,9 +5,10 @@ r"""Trainer overhead: images/s of the full training step next to a bare PyTorch 
     python benchmarks/train_throughput.py --device cuda --precision bf16 --compile   # on a GPU
 
 The bare loop is what one would write by hand: draw t and ε, x_t = α x_0 + σ ε, MSE of the network's ε against ε,
-backward, AdamW step (fused, as the trainer's) — on one fixed batch already on the device. The trainer's step adds everything else: taking
-the next batch of the data set in the seeded order (uint8 → [-1, 1] and random flips), the DSM loss module, the
-learning-rate warm-up, gradient clipping, the EMA update, the non-finite check and a CSV log row every 10 steps.
+backward, AdamW step (fused, as the trainer's) — on one fixed batch already on the device. The trainer's step adds
+everything else: taking the next batch of the data set in the seeded order (uint8 → [-1, 1] and random flips), the
+DSM loss module, the learning-rate warm-up, gradient clipping, the EMA update, the non-finite check and a CSV log
+row every 10 steps.
 Checkpoints are not counted (one every few thousand steps). The two alternate in rounds, each round timing
 ``--steps`` steps of each, so that drifts of a shared machine hit both; the table shows the median over rounds.
 """
