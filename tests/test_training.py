@@ -351,3 +351,13 @@ def test_bad_trainer_arguments_are_refused() -> None:
         trainer(None, data=[1, 2, 3])
     with pytest.raises(TypeError, match=r"net must be a torch\.nn\.Module"):
         Trainer(lambda x, t: x, sd.VPSDE(), DATA)  # type: ignore[arg-type]
+
+
+def test_bf16_autocast_trains_on_the_cpu() -> None:
+    """precision="bf16": the forward runs under bf16 autocast, the loss and the weights stay float32."""
+    t = trainer(None, steps=3, precision="bf16")
+    assert t.autocast_dtype == torch.bfloat16
+    result = t.fit()
+    assert result.step == 3 and all(p.dtype == torch.float32 and bool(torch.isfinite(p).all())
+                                    for p in t.net.parameters())
+    assert trainer(None, precision="auto").autocast_dtype is None  # auto: bf16 only on a CUDA device
