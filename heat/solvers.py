@@ -23,6 +23,7 @@ avoids (docs/heat.md). numpy and scipy only.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -260,39 +261,42 @@ def _substeps(interval: float, dt: float) -> tuple[int, float]:
     return n, interval / n
 
 
-def _crank_nicolson(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
-    eye = sp.identity(a.shape[0], format="csr")
-    factors: dict[float, tuple[Any, sp.csr_matrix]] = {}
+Step = Callable[[Array], Array]
+
+
+def _march(p0: Array, times: Array, dt: float, make_step: Callable[[float], Step]) -> Array:
+    """The time loop: reach each requested time in equal substeps of at most dt, building the stepper of each
+    substep length once (``make_step(h)``), and record the field there."""
+    steps: dict[float, Step] = {}
     out = np.empty((times.size, *p0.shape))
     p, now = p0.reshape(-1).copy(), 0.0
     for i, t in enumerate(times):
         interval = float(t) - now
         if interval > 0:
             n, h = _substeps(interval, dt)
-            if h not in factors:
-                # the matrix is symmetric: a minimum-degree ordering on its structure halves the fill of COLAMD
-                lu = spla.splu((eye - 0.5 * h * a).tocsc(), permc_spec="MMD_AT_PLUS_A")
-                factors[h] = (lu, (eye + 0.5 * h * a).tocsr())
-            lu, rhs = factors[h]
+            if h not in steps:
+                steps[h] = make_step(h)
             for _ in range(n):
-                p = lu.solve(rhs @ p)
+                p = steps[h](p)
         now = float(t)
         out[i] = p.reshape(p0.shape)
     return out
+
+
+def _crank_nicolson(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
+    eye = sp.identity(a.shape[0], format="csr")
+
+    def make_step(h: float) -> Step:
+        # the matrix is symmetric: a minimum-degree ordering on its structure halves the fill of COLAMD
+        lu = spla.splu((eye - 0.5 * h * a).tocsc(), permc_spec="MMD_AT_PLUS_A")
+        rhs = (eye + 0.5 * h * a).tocsr()
+        return lambda p: np.asarray(lu.solve(rhs @ p))
+
+    return _march(p0, times, dt, make_step)
 
 
 def _explicit(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
-    out = np.empty((times.size, *p0.shape))
-    p, now = p0.reshape(-1).copy(), 0.0
-    for i, t in enumerate(times):
-        interval = float(t) - now
-        if interval > 0:
-            n, h = _substeps(interval, dt)
-            for _ in range(n):
-                p = p + h * (a @ p)
-        now = float(t)
-        out[i] = p.reshape(p0.shape)
-    return out
+    return _march(p0, times, dt, lambda h: lambda p: p + h * (a @ p))
 
 
 def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.0) -> Array:
