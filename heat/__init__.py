@@ -1,6 +1,6 @@
 r"""heat: the heat equation ∂p/∂t = D∇²p, solved exactly and numerically, and its bridge to scoresde.
 
-The public API::
+The public API:
 
     import heat
     grid = heat.Grid((128, 128), (-4, 4), "neumann")          # cell-centred, boundary conditions as data

@@ -14,6 +14,11 @@ condition for the heat equation ∂p/∂t = D∇²p (Rissanen et al. 2023 use th
 
 The grid knows only geometry (coordinates, cell volume, integration, interpolation, histograms); the solvers
 (``heat.solvers``) read the boundary conditions from it. numpy only.
+
+References:
+    - Evans, "Partial Differential Equations", AMS, §2.3 (the heat equation).
+    - Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR (Neumann
+      walls for images).
 """
 
 from __future__ import annotations
@@ -60,15 +65,32 @@ def _check_pair(value: Any, name: str) -> tuple[float, float]:
 class Grid:
     r"""A uniform cell-centred grid over a box, with one boundary condition per axis.
 
+    Axis j of n_j cells over [lo_j, hi_j] has spacing ``h_j = (hi_j - lo_j)/n_j`` and cell centres
+
+        x_j[i] = lo_j + (i + ½)·h_j,   i = 0, …, n_j - 1,
+
+    so the walls lie on cell faces. Grids compare equal (and hash) by shape, bounds and boundary conditions.
+
     Args:
         shape: number of cells per axis, an int (1-D) or a tuple of 1 to 3 ints, each ≥ 2.
         bounds: the box, either one pair (lo, hi) used for every axis or one pair per axis.
         bc: a boundary condition for every axis ("periodic", "neumann" or "dirichlet") or one per axis.
 
-    Example::
+    Attributes:
+        shape: the number of cells per axis, (n_1, …, n_d).
+        bounds: the box, one (lo, hi) per axis.
+        bc: the boundary condition of each axis.
 
+    Raises:
+        TypeError: ``shape`` is not an int or a sequence of ints, or a bound is not a pair of numbers.
+        ValueError: more than 3 axes, fewer than 2 cells on an axis, bounds of the wrong shape or not finite
+            with lo < hi, or an unknown boundary condition (the valid ones are listed), or a wrong number of them.
+
+    Example:
+        ```python
         grid = Grid((128, 64), [(-4, 4), (0, 2)], ["periodic", "dirichlet"])
         x, y = grid.coordinates()          # cell centres, each of shape (128, 64)
+        ```
     """
 
     __slots__ = ("bc", "bounds", "shape")
@@ -153,18 +175,36 @@ class Grid:
                      for (lo, _), n, h in zip(self.bounds, self.shape, self.spacing, strict=True))
 
     def coordinates(self) -> Array:
-        """The cell centres as an array of shape (d, *shape): ``coordinates()[j]`` is x_j at every cell."""
+        """The cell centres as one array: ``coordinates()[j]`` is x_j at every cell.
+
+        Returns:
+            float64 array of shape ``(d, *shape)``.
+        """
         return np.stack(np.meshgrid(*self.axes, indexing="ij"))
 
     def points(self) -> Array:
-        """The cell centres as a list of points, shape (size, d), in C order of the cells."""
+        """The cell centres as a list of points, in C order of the cells.
+
+        Returns:
+            float64 array of shape ``(size, d)``.
+        """
         return self.coordinates().reshape(self.ndim, -1).T.copy()
 
     def scaled(self, factor: float) -> Grid:
         r"""The grid of the points a·x: bounds multiplied by ``factor`` = a > 0, same cells and conditions.
 
-        A density p on this grid becomes a^{-d} p on the scaled one (``heat.link.forward_density`` uses
-        it for the VP rescaling x = √ᾱ y).
+        A density p on this grid becomes ``a^(-d)·p`` on the scaled one (``heat.link.forward_density`` uses
+        it for the VP rescaling x = √ᾱ·y).
+
+        Args:
+            factor: a, a finite number > 0.
+
+        Returns:
+            The scaled grid.
+
+        Raises:
+            TypeError: ``factor`` is not a real number.
+            ValueError: ``factor`` is not finite and > 0.
         """
         if isinstance(factor, bool) or not isinstance(factor, (int, float, np.floating)):
             raise TypeError(f"factor must be a real number; got {type(factor).__name__} {factor!r}")
@@ -175,8 +215,22 @@ class Grid:
 
     # --- values on the grid ---
     def check_values(self, values: ArrayLike, name: str = "values", *, leading: bool = False) -> Array:
-        """``values`` as a float64 array after checking its shape is the grid's (or (..., *shape) with
-        ``leading=True``) and that it is finite. Used by every public function that takes a grid field."""
+        """``values`` as a float64 array after checking its shape and that it is finite.
+
+        Used by every public function that takes a grid field.
+
+        Args:
+            values: a real array of the grid's shape, or ``(..., *shape)`` with ``leading=True``.
+            name: the argument's name in error messages.
+            leading: allow leading axes before the grid's.
+
+        Returns:
+            float64 array of the shape of ``values``.
+
+        Raises:
+            TypeError: ``values`` is not a real array.
+            ValueError: ``values`` has the wrong shape or a non-finite entry.
+        """
         try:
             arr = np.asarray(values)
         except (TypeError, ValueError, RuntimeError) as err:  # e.g. a tensor that needs grad
@@ -194,19 +248,38 @@ class Grid:
         return out
 
     def integrate(self, values: ArrayLike) -> Array:
-        r"""∫ p dx ≈ Σ_cells p · Π_j h_j (the midpoint rule) over the last d axes; values (..., *shape).
+        r"""The midpoint rule ``∫ p dx ≈ Σ_cells p · Π_j h_j`` over the last d axes.
 
-        Returns a 0-d array for a single field, else one integral per leading index.
+        Args:
+            values: a field of shape ``(..., *shape)``.
+
+        Returns:
+            A 0-d array for a single field, else one integral per leading index.
+
+        Raises:
+            TypeError: ``values`` is not a real array.
+            ValueError: ``values`` has the wrong shape or a non-finite entry.
         """
         arr = self.check_values(values, leading=True)
         return np.asarray(arr.sum(axis=tuple(range(arr.ndim - self.ndim, arr.ndim))) * self.cell_volume)
 
     def interpolate(self, values: ArrayLike, points: ArrayLike) -> Array:
-        r"""Multilinear interpolation of cell-centred ``values`` (..., *shape) at ``points`` (n, d).
+        r"""Multilinear interpolation of cell-centred ``values`` at ``points``.
 
         Along a periodic axis the coordinate is wrapped into the box and the last and first centres are
         neighbours; along a bounded axis it is clamped to the outermost centres (constant extrapolation in
-        the half cell next to a wall and beyond). Returns shape (n, ...): one value per point and leading index.
+        the half cell next to a wall and beyond).
+
+        Args:
+            values: a field of shape ``(..., *shape)``.
+            points: shape (n, d).
+
+        Returns:
+            Shape ``(n, ...)``: one value per point and leading index.
+
+        Raises:
+            TypeError: ``values`` is not a real array.
+            ValueError: ``values`` or ``points`` has the wrong shape, or a non-finite entry.
         """
         arr = self.check_values(values, leading=True)
         pts = np.asarray(points, dtype=np.float64)
@@ -252,10 +325,19 @@ class Grid:
         return out.reshape((n, *lead))
 
     def histogram(self, points: ArrayLike) -> Array:
-        r"""The empirical density of ``points`` (n, d) on the cells: count_cell / (n · cell volume).
+        r"""The empirical density of ``points`` on the cells, ``count_cell / (n · cell volume)``.
 
         Points outside the box are wrapped along periodic axes and dropped along bounded ones (they still
         count in n, so the histogram integrates to the fraction of points inside the box).
+
+        Args:
+            points: shape (n, d), n >= 1.
+
+        Returns:
+            float64 array of the grid's shape.
+
+        Raises:
+            ValueError: ``points`` has the wrong shape or a non-finite coordinate.
         """
         pts = np.asarray(points, dtype=np.float64)
         if pts.ndim != 2 or pts.shape[1] != self.ndim or pts.shape[0] == 0:

@@ -3,7 +3,7 @@ r"""Heat flow of image *pixels*: the forward processes of the blurring generativ
 An image u of H × W pixels is a field on the cell-centred grid of the box [0, H] × [0, W] (pixel spacing 1) with
 Neumann (zero-flux) walls. Its heat flow ∂u/∂t = ∇²u is diagonal in the orthonormal 2-D DCT-II basis V:
 
-    u(t) = Vᵀ diag(e^{-λ t}) V u(0),   λ_{m,n} = π² (m²/H² + n²/W²),   m < H, n < W         (``dissipate``)
+    u(t) = Vᵀ diag(e^{-λ t}) V u(0),   λ_{m,n} = π² (m²/H² + n²/W²),   m < H, n < W         (dissipate)
 
 (the eigenvalues of the Neumann Laplacian, ``heat.solve`` with method "spectral" on that grid). Heat flow for a
 time t blurs with a Gaussian of standard deviation σ_B = √(2t) pixels, so t = σ_B²/2.
@@ -19,6 +19,11 @@ time t blurs with a Gaussian of standard deviation σ_B = √(2t) pixels, so t =
 
 These are heat flow of the image itself, the pixels as temperatures. The score-based SDEs instead run heat flow
 of the *density* of the data (``heat.link``, docs/heat.md). numpy and scipy only.
+
+References:
+    - Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR.
+    - Hoogeboom & Salimans 2022, "Blurring Diffusion Models", arXiv:2209.05557, ICLR 2023.
+    - Kingma, Salimans, Poole & Ho 2021, "Variational Diffusion Models", NeurIPS (the transition q(z_t | z_s)).
 """
 
 from __future__ import annotations
@@ -57,8 +62,17 @@ def _check_size(size: Any) -> tuple[int, int]:
 
 
 def neumann_eigenvalues(size: tuple[int, int]) -> Array:
-    r"""λ_{m,n} = π² (m²/H² + n²/W²), shape (H, W): minus the eigenvalues of the Neumann Laplacian on H × W pixels,
-    in the layout of the orthonormal 2-D DCT-II."""
+    r"""``λ_{m,n} = π² (m²/H² + n²/W²)``: minus the eigenvalues of the Neumann Laplacian on H × W pixels.
+
+    Args:
+        size: (H, W), two ints ≥ 2.
+
+    Returns:
+        float64 array of shape (H, W), in the layout of the orthonormal 2-D DCT-II.
+
+    Raises:
+        ValueError: ``size`` is not two ints ≥ 2.
+    """
     h, w = _check_size(size)
     return np.asarray(math.pi**2 * ((np.arange(h)[:, None] / h) ** 2 + (np.arange(w)[None, :] / w) ** 2))
 
@@ -72,7 +86,7 @@ def _idct(c: Array) -> Array:
 
 
 def dissipate(images: ArrayLike, t: ArrayLike) -> Array:
-    r"""Heat dissipation of images with Neumann walls: u(t) = Vᵀ diag(e^{-λ t}) V u(0) (Rissanen et al. 2023).
+    r"""Heat dissipation of images with Neumann walls: ``u(t) = Vᵀ diag(e^{-λ t}) V u(0)`` (Rissanen et al. 2023).
 
     Exact in time; the same as a Gaussian blur of standard deviation σ_B = √(2t) pixels with the image
     mirrored at its edges. Mass (the pixel sum) is conserved.
@@ -82,7 +96,15 @@ def dissipate(images: ArrayLike, t: ArrayLike) -> Array:
         t: one time t ≥ 0 (in pixels², t = σ_B²/2) or a strictly increasing 1-D sequence.
 
     Returns:
-        float64, the shape of ``images`` for a scalar t, else (len(t), *images.shape).
+        float64, the shape of ``images`` for a scalar t, else ``(len(t), *images.shape)``.
+
+    Raises:
+        TypeError: ``images`` is not a real array, or ``t`` not a number or sequence of numbers.
+        ValueError: ``images`` is not of shape (..., H, W) with H, W ≥ 2 or not finite, or ``t`` is negative,
+            not finite or not increasing.
+
+    References:
+        Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR.
     """
     u = _images(images)
     ts, scalar = check_times(t, "t")
@@ -93,8 +115,22 @@ def dissipate(images: ArrayLike, t: ArrayLike) -> Array:
 
 
 def blur_schedule(steps: int, sigma_max: float, sigma_min: float = 0.5) -> Array:
-    r"""The blur times t_k = σ_{B,k}²/2, k = 1 … K, with σ_{B,k} log-spaced from σ_min to σ_max pixels
-    (Rissanen et al. 2023). Returns shape (K,), increasing."""
+    r"""The blur times ``t_k = σ_{B,k}²/2``, k = 1 … K, with σ_{B,k} log-spaced from σ_min to σ_max pixels.
+
+    Args:
+        steps: K ≥ 1.
+        sigma_max: σ_max > σ_min, the largest blur in pixels.
+        sigma_min: σ_min > 0, the smallest blur in pixels (the paper's 0.5).
+
+    Returns:
+        float64 array of shape (K,), increasing.
+
+    Raises:
+        ValueError: ``steps`` is not an int ≥ 1, a sigma is not a finite number > 0, or σ_max ≤ σ_min.
+
+    References:
+        Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR.
+    """
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be an int >= 1; got {steps!r}")
     for value, name in ((sigma_min, "sigma_min"), (sigma_max, "sigma_max")):
@@ -108,13 +144,24 @@ def blur_schedule(steps: int, sigma_max: float, sigma_min: float = 0.5) -> Array
 
 def ihdm_perturb(images: ArrayLike, t: float, noise_std: float = 0.01,
                  rng: np.random.Generator | None = None) -> Array:
-    r"""One draw of the IHDM forward process u_t = Vᵀ diag(e^{-λ t}) V u_0 + σ ε, ε ~ N(0, I) (Rissanen et al. 2023).
+    r"""One draw of the IHDM forward process ``u_t = Vᵀ diag(e^{-λ t}) V u_0 + σ·ε``, ``ε ~ N(0, I)``.
 
     Args:
         images: u_0, shape (..., H, W).
         t: the blur time t ≥ 0 (σ_B = √(2t) pixels).
         noise_std: σ ≥ 0 (the paper uses 0.01 for images in [-1, 1]).
         rng: the source of ε (a fixed ``numpy.random.default_rng(seed)`` repeats the draw).
+
+    Returns:
+        float64 array of the shape of ``images``.
+
+    Raises:
+        TypeError: ``rng`` is not a ``numpy.random.Generator``, or ``images`` / ``t`` of the wrong type.
+        ValueError: ``t`` is not one number ≥ 0, ``noise_std`` not a finite number ≥ 0, or ``images`` not of
+            shape (..., H, W) or not finite.
+
+    References:
+        Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR.
     """
     ts, scalar = check_times(t, "t")
     if not scalar:
@@ -130,10 +177,10 @@ def ihdm_perturb(images: ArrayLike, t: float, noise_std: float = 0.01,
 
 
 class BlurringDiffusion:
-    r"""The forward process of Blurring Diffusion Models (Hoogeboom & Salimans 2022): a Gaussian diffusion that is
-    diagonal in the DCT basis, every frequency with its own signal scale.
+    r"""The forward process of Blurring Diffusion Models, ``q(ũ_t | ũ_0) = N(a_t ⊙ ũ_0, σ_t² I)`` in DCT coordinates.
 
-    In DCT coordinates ũ = V u (orthonormal, so the noise stays N(0, I)):
+    A Gaussian diffusion that is diagonal in the DCT basis, every frequency with its own signal scale
+    (Hoogeboom & Salimans 2022). In DCT coordinates ũ = V u (orthonormal, so the noise stays N(0, I)):
 
         q(ũ_t | ũ_0) = N(ũ_t; a_t ⊙ ũ_0, σ_t² I),      a_t = α_t d_t,
         d_t = (1 - d_min) e^{-λ τ_t} + d_min,  τ_t = σ_B(t)²/2,  σ_B(t) = σ_{B,max} sin²(πt/2),
@@ -146,6 +193,13 @@ class BlurringDiffusion:
         size: (H, W) in pixels.
         sigma_blur_max: σ_{B,max} ≥ 0 in pixels (the paper uses 20 on 32 × 32 and 64 × 64 images).
         min_scale: d_min in [0, 1) (the paper: 0.001), which keeps every frequency's scale > 0.
+
+    Raises:
+        ValueError: ``size`` is not two ints ≥ 2, ``sigma_blur_max`` not a finite number ≥ 0, or ``min_scale``
+            outside [0, 1).
+
+    References:
+        Hoogeboom & Salimans 2022, "Blurring Diffusion Models", arXiv:2209.05557, ICLR 2023.
     """
 
     def __init__(self, size: tuple[int, int], sigma_blur_max: float = 20.0, min_scale: float = 0.001) -> None:
@@ -171,24 +225,69 @@ class BlurringDiffusion:
         return float(ts[0])
 
     def blur_time(self, t: float) -> float:
-        r"""τ_t = σ_B(t)²/2 with σ_B(t) = σ_{B,max} sin²(πt/2): the heat-flow time of the mean at diffusion time t."""
+        r"""The heat-flow time of the mean at diffusion time t, ``τ_t = σ_B(t)²/2``, ``σ_B(t) = σ_{B,max} sin²(πt/2)``.
+
+        Args:
+            t: the diffusion time in [0, 1].
+
+        Returns:
+            τ_t in pixels².
+
+        Raises:
+            ValueError: ``t`` is not one number in [0, 1].
+        """
         s = self.sigma_blur_max * math.sin(0.5 * math.pi * self._time(t)) ** 2
         return 0.5 * s * s
 
     def coefficients(self, t: float) -> tuple[Array, float]:
-        r"""(a_t, σ_t): the per-frequency signal scale a_t = α_t d_t, shape (H, W) in DCT layout, and σ_t."""
+        r"""The per-frequency signal scale ``a_t = α_t·d_t`` and the noise scale ``σ_t = sin(πt/2)``.
+
+        ``d_t = (1 - d_min) e^{-λ τ_t} + d_min`` and ``α_t = cos(πt/2)``.
+
+        Args:
+            t: the diffusion time in [0, 1].
+
+        Returns:
+            ``(a_t, σ_t)``: a_t of shape (H, W) in DCT layout, σ_t a float.
+
+        Raises:
+            ValueError: ``t`` is not one number in [0, 1].
+        """
         tt = self._time(t)
         d = (1.0 - self.min_scale) * np.exp(-self._lam * self.blur_time(tt)) + self.min_scale
         return np.asarray(math.cos(0.5 * math.pi * tt) * d), math.sin(0.5 * math.pi * tt)
 
     def mean(self, images: ArrayLike, t: float) -> Array:
-        r"""E[u_t | u_0] = Vᵀ (a_t ⊙ V u_0), shape of ``images`` (..., H, W)."""
+        r"""The mean ``E[u_t | u_0] = Vᵀ (a_t ⊙ V u_0)``.
+
+        Args:
+            images: u_0, shape (..., H, W).
+            t: the diffusion time in [0, 1].
+
+        Returns:
+            float64 array of the shape of ``images``.
+
+        Raises:
+            ValueError: ``images`` is not of shape (..., H, W) for this size or not finite, or ``t`` not in [0, 1].
+        """
         u = self._check_images(images)
         a, _ = self.coefficients(t)
         return _idct(a * _dct(u))
 
     def perturb(self, images: ArrayLike, t: float, noise: ArrayLike) -> Array:
-        r"""u_t = Vᵀ (a_t ⊙ V u_0) + σ_t ε for given noise ε (of the shape of ``images``)."""
+        r"""A draw from q(u_t | u_0) for given noise: ``u_t = Vᵀ (a_t ⊙ V u_0) + σ_t·ε``.
+
+        Args:
+            images: u_0, shape (..., H, W).
+            t: the diffusion time in [0, 1].
+            noise: ε, of the shape of ``images``.
+
+        Returns:
+            float64 array of the shape of ``images``.
+
+        Raises:
+            ValueError: ``images`` or ``noise`` of the wrong shape or not finite, or ``t`` not in [0, 1].
+        """
         u = self._check_images(images)
         eps = _images(noise, "noise")
         if eps.shape != u.shape:
@@ -197,11 +296,26 @@ class BlurringDiffusion:
         return _idct(a * _dct(u)) + sigma * eps
 
     def transition(self, s: float, t: float) -> tuple[Array, Array]:
-        r"""q(ũ_t | ũ_s) = N(a_{t|s} ⊙ ũ_s, diag(σ_{t|s}²)) for s ≤ t (Hoogeboom & Salimans 2022, as in VDM):
+        r"""The transition ``q(ũ_t | ũ_s) = N(a_{t|s} ⊙ ũ_s, diag(σ_{t|s}²))`` for s ≤ t, in DCT coordinates.
 
-            a_{t|s} = a_t / a_s,   σ_{t|s}² = σ_t² - a_{t|s}² σ_s²,   each of shape (H, W) in DCT layout.
+            a_{t|s} = a_t / a_s,   σ_{t|s}² = σ_t² - a_{t|s}² σ_s²
 
         Composing q(ũ_s | ũ_0) with it gives q(ũ_t | ũ_0). Needs a_s > 0 (s < 1, or min_scale > 0 and s < 1).
+
+        Args:
+            s: the earlier time in [0, 1].
+            t: the later time in [s, 1].
+
+        Returns:
+            ``(a_{t|s}, σ_{t|s})``, each of shape (H, W) in DCT layout.
+
+        Raises:
+            ValueError: a time outside [0, 1], s > t, or a_s not > 0.
+
+        References:
+            - Hoogeboom & Salimans 2022, "Blurring Diffusion Models", arXiv:2209.05557, ICLR 2023.
+            - Kingma, Salimans, Poole & Ho 2021, "Variational Diffusion Models", NeurIPS (the same transition for
+              a scalar schedule).
         """
         ss, tt = self._time(s, "s"), self._time(t, "t")
         if ss > tt:

@@ -21,6 +21,11 @@ The box kernel is the product of the axis kernels, and each image is an isometry
 ``Mixture.on_grid`` evaluates that sum on a grid's cells, with every image whose contribution can exceed
 e^{-50} ≈ 2e-22 of the component's peak; it is the exact answer the solvers are tested against. numpy (and
 heat's own input checks).
+
+References:
+    - Evans, "Partial Differential Equations", AMS, §2.3.1 (the fundamental solution of the heat equation).
+    - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+      (arXiv:2011.13456): the VE SDE.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ _REACH = 10.0  # images farther than 10 standard deviations from the box add < e
 
 
 def heat_kernel(x: ArrayLike, t: float, diffusivity: float = 1.0) -> Array:
-    r"""The free-space heat kernel K_t(x) = (4πDt)^{-d/2} exp(-|x|²/(4Dt)), the Gaussian N(x; 0, 2Dt·I).
+    r"""The free-space heat kernel ``K_t(x) = (4πDt)^{-d/2} exp(-|x|²/(4Dt))``, the Gaussian N(x; 0, 2Dt·I).
 
     Args:
         x: displacements, shape (..., d).
@@ -52,6 +57,13 @@ def heat_kernel(x: ArrayLike, t: float, diffusivity: float = 1.0) -> Array:
 
     Returns:
         K_t at each displacement, shape (...).
+
+    Raises:
+        ValueError: ``x`` is not of shape (..., d) or not finite, ``t`` is not one number > 0, or D is not > 0.
+        TypeError: ``t`` or ``diffusivity`` is not a number.
+
+    References:
+        Evans, "Partial Differential Equations", AMS, §2.3.1 (the fundamental solution).
     """
     arr = np.asarray(x, dtype=np.float64)
     if arr.ndim < 1 or arr.shape[-1] < 1:
@@ -78,15 +90,26 @@ def _gaussian(points: Array, mean: Array, cov: Array) -> Array:
 
 
 class Mixture:
-    r"""A Gaussian mixture p(x) = Σ_k w_k N(x; μ_k, Σ_k) and its exact heat flow.
+    r"""A Gaussian mixture ``p(x) = Σ_k w_k N(x; μ_k, Σ_k)`` and its exact heat flow.
+
+    Heat flow for a time t adds 2Dt·I to every covariance (``evolve``), in a box with the method of images
+    (``on_grid``). Any array-like works as input, including CPU tensors, e.g.
+    ``Mixture(gm.weights, gm.means, gm.covs)`` for a ``scoresde.GaussianMixture`` ``gm``.
 
     Args:
         weights: (K,), positive, summing to 1 (to 1e-6; then renormalised).
         means: (K, d).
         covs: (K, d, d), symmetric positive definite.
 
-    Any array-like works, including CPU tensors, e.g. ``Mixture(gm.weights, gm.means, gm.covs)`` for a
-    ``scoresde.GaussianMixture`` ``gm``.
+    Attributes:
+        weights: float64 (K,), renormalised to sum to 1.
+        means: float64 (K, d).
+        covs: float64 (K, d, d).
+
+    Raises:
+        TypeError: an argument is not a real array.
+        ValueError: shapes that do not agree, non-finite values, weights that are not positive or do not sum to
+            1, or a covariance that is not symmetric positive definite.
     """
 
     def __init__(self, weights: ArrayLike, means: ArrayLike, covs: ArrayLike) -> None:
@@ -132,7 +155,19 @@ class Mixture:
         return int(self.means.shape[1])
 
     def evolve(self, t: float, diffusivity: float = 1.0) -> Mixture:
-        r"""The free-space heat flow at time t: Σ_k w_k N(μ_k, Σ_k + 2Dt·I)."""
+        r"""The free-space heat flow at time t: ``Σ_k w_k N(μ_k, Σ_k + 2Dt·I)``.
+
+        Args:
+            t: one time t ≥ 0.
+            diffusivity: D ≥ 0.
+
+        Returns:
+            The mixture at time t.
+
+        Raises:
+            TypeError: ``t`` or ``diffusivity`` is not a number.
+            ValueError: ``t`` is not one number ≥ 0, or D is negative.
+        """
         ts, scalar = check_times(t, "t")
         if not scalar:
             raise ValueError(f"t must be one number >= 0; got shape {ts.shape}")
@@ -140,7 +175,17 @@ class Mixture:
         return Mixture(self.weights, self.means, self.covs + var * np.eye(self.dim))
 
     def pdf(self, points: ArrayLike) -> Array:
-        r"""p(x) = Σ_k w_k N(x; μ_k, Σ_k) in free space at points (n, d); shape (n,)."""
+        r"""The density in free space, ``p(x) = Σ_k w_k N(x; μ_k, Σ_k)``.
+
+        Args:
+            points: shape (n, d).
+
+        Returns:
+            float64 array of shape (n,).
+
+        Raises:
+            ValueError: ``points`` is not of shape (n, d).
+        """
         pts = np.asarray(points, dtype=np.float64)
         if pts.ndim != 2 or pts.shape[1] != self.dim:
             raise ValueError(f"points must have shape (n, {self.dim}); got shape {pts.shape}")
@@ -152,14 +197,28 @@ class Mixture:
     def on_grid(self, grid: Grid, t: float = 0.0, diffusivity: float = 1.0) -> Array:
         r"""The exact heat flow at time t of this mixture in the grid's box, at the cell centres.
 
-        p_t(x) = Σ_k w_k Σ_images sign · N(x; R μ_k + s, R Σ_k R + 2Dt·I) (the images of the module docstring:
-        periodic shifts, Neumann mirror images with sign +, Dirichlet mirror images with sign -). At t = 0 it is
-        the mixture folded into the box by the same images, so that
+            p_t(x) = Σ_k w_k Σ_images sign · N(x; R μ_k + s, R Σ_k R + 2Dt·I)
+
+        Each image is an isometry x ↦ R x + s (R a diagonal of ±1): along a periodic axis the shifts x + mL;
+        along a Neumann or Dirichlet axis x + 2mL and the mirror images 2lo - x + 2mL, these with sign + (Neumann)
+        or - (Dirichlet). At t = 0 it is the mixture folded into the box by the same images, so that
         ``solve(m.on_grid(grid), grid, t) ≈ m.on_grid(grid, t)``. A component with a diagonal covariance is
         evaluated as a product of one-dimensional image sums (exactly equal, much cheaper in 3-D).
 
         With Dirichlet walls the folded mixture is a density (>= 0) when every component has an axis-aligned
         covariance and its mean inside the box; a tilted component's odd image can outweigh it near a wall.
+
+        Args:
+            grid: a grid of the mixture's dimension; its bounds and boundary conditions choose the images.
+            t: one time t ≥ 0.
+            diffusivity: D ≥ 0.
+
+        Returns:
+            float64 array of the grid's shape.
+
+        Raises:
+            TypeError: ``grid`` is not a ``Grid``, or ``t`` or ``diffusivity`` not a number.
+            ValueError: the grid's dimension is not the mixture's, ``t`` not one number ≥ 0, or D negative.
         """
         _check_grid(grid)
         if grid.ndim != self.dim:

@@ -5,14 +5,17 @@ through SDEs"; ``scoresde.SDE.marginal``) the law of x_t given the law at t = 0 
 
     y = x_t / a = x_0 + (α(0)/α(t)) σ_{t|0} ε,    α(0)² σ_{t|0}²/α(t)² = α(0)² (σ(t)²/α(t)² - σ(0)²/α(0)²) = 2τ,
 
-so the density q of y is the heat flow of p_0 (∂q/∂τ = ∇²q, the Gaussian kernel of variance 2τ) and
+so the density q of y is the heat flow of p_0 (∂q/∂τ = ∇²q, the Gaussian kernel of variance 2τ) and, computed by
+``time_change``,
 
-    p_t(x) = a^{-d} q_τ(x / a),   τ(t) = ½ α(0)² (σ(t)²/α(t)² - σ(0)²/α(0)²)                    (``time_change``)
+    p_t(x) = a^{-d} q_τ(x / a),   τ(t) = ½ α(0)² (σ(t)²/α(t)² - σ(0)²/α(0)²).
 
-    VE  (α = 1):            τ = (σ(t)² - σ(0)²)/2,  a = 1: the VE SDE is the heat equation in time τ; with
-                            g = √2 (``HeatSDE``) τ = t and it *is* ∂p/∂t = ∇²p;
-    VP  (α = √ᾱ, σ² = 1-ᾱ): τ = (1/ᾱ - 1)/2,  a = √ᾱ: y = x/√ᾱ, p_t(x) = ᾱ^{-d/2} q_τ(x/√ᾱ);
-    any other linear SDE (sub-VP, your own): the same formula from its (α, σ); no per-class code.
+In particular:
+
+- VE (α = 1): τ = (σ(t)² - σ(0)²)/2, a = 1: the VE SDE is the heat equation in time τ; with g = √2 (``HeatSDE``)
+  τ = t and it *is* ∂p/∂t = ∇²p;
+- VP (α = √ᾱ, σ² = 1 - ᾱ): τ = (1/ᾱ - 1)/2, a = √ᾱ: y = x/√ᾱ, ``p_t(x) = ᾱ^{-d/2} q_τ(x/√ᾱ)``;
+- any other linear SDE (sub-VP, your own): the same formula from its (α, σ); no per-class code.
 
 The same identity gives the score, ∇ₓ log p_t(x) = a⁻¹ (∇_y log q_τ)(x/a) (``score_field``, ``score_fn``), which
 drives the reverse-time SDE and the probability-flow ODE of ``scoresde.sample`` back from the heat-flowed density
@@ -20,6 +23,13 @@ to p_0 (``reverse_heat_flow``): a well-posed way to undo heat flow, where the ba
 (``heat.backward_solve``) amplifies mode k by e^{|k|²τ}. Derivations: docs/heat.md.
 
 This is the only module of ``heat`` that imports ``scoresde`` and torch.
+
+References:
+    - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+      (arXiv:2011.13456): linear SDEs, their marginals, the reverse SDE and the probability-flow ODE.
+    - Anderson 1982, "Reverse-time diffusion equation models", Stochastic Processes and their Applications 12.
+    - Risken, "The Fokker–Planck Equation", Springer: the Fokker–Planck equation of dx = √(2D) dw is the heat
+      equation.
 """
 
 from __future__ import annotations
@@ -59,7 +69,7 @@ it), no more; those values count as zero."""
 
 
 class HeatSDE(sd.SDE):
-    r"""The SDE whose Fokker–Planck equation is the heat equation ∂p/∂t = D∇²p: dx = √(2D) dw.
+    r"""The SDE whose Fokker–Planck equation is the heat equation ``∂p/∂t = D∇²p``: ``dx = √(2D) dw``.
 
     A VE SDE (Song et al. 2021) with g² = 2D: α = 1, σ(t) = √(2Dt), σ(0) = 0, so heat time τ = D t and
     ``forward_density`` is ``heat.solve`` with diffusivity D. Usable everywhere a ``scoresde.SDE`` is.
@@ -67,6 +77,14 @@ class HeatSDE(sd.SDE):
     Args:
         diffusivity: D > 0.
         T: the end time T > 0 (the prior is N(0, 2DT·I), a fair approximation only once √(2DT) dwarfs the data).
+
+    Raises:
+        ValueError: ``diffusivity`` or ``T`` is not a finite number > 0.
+
+    References:
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+          (arXiv:2011.13456): the VE SDE.
+        - Risken, "The Fokker–Planck Equation", Springer.
     """
 
     def __init__(self, diffusivity: float = 1.0, T: float = 1.0) -> None:
@@ -82,6 +100,7 @@ class HeatSDE(sd.SDE):
 
     @property
     def prior_std(self) -> float:
+        """The standard deviation of the prior ``N(0, s² I)`` that stands for p_T: ``s = σ(T) = √(2DT)``."""
         return math.sqrt(2.0 * self.diffusivity * self.T)
 
     def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
@@ -104,14 +123,24 @@ class HeatSDE(sd.SDE):
 
 
 class TimeChange(NamedTuple):
-    """Heat time and scale of an SDE time: p_t(x) = scale^{-d} q_tau(x / scale). Float64 arrays of t's shape."""
+    """Heat time and scale of an SDE time: ``p_t(x) = scale^(-d) · q_tau(x / scale)``.
+
+    Attributes:
+        tau: the heat time τ(t), float64 of t's shape.
+        scale: the scale a(t) = α(t)/α(0), float64 of t's shape.
+    """
 
     tau: Array
     scale: Array
 
 
 class GridDensity(NamedTuple):
-    """A density given by its values at the cell centres of a grid."""
+    """A density given by its values at the cell centres of a grid.
+
+    Attributes:
+        values: the density at the cell centres, float64 of the grid's shape.
+        grid: the grid.
+    """
 
     values: Array
     grid: Grid
@@ -161,6 +190,13 @@ def time_change(sde: sd.SDE, t: ArrayLike) -> TimeChange:
     Args:
         sde: any ``scoresde.SDE``.
         t: times in [0, T], a number or a 1-D array.
+
+    Returns:
+        ``TimeChange(tau, scale)``, float64 arrays of t's shape.
+
+    Raises:
+        TypeError: ``sde`` is not a ``scoresde.SDE``, or ``t`` not a number or an array of numbers.
+        ValueError: a time outside [0, T] (from ``sde.marginal``).
     """
     _check_sde(sde)
     if isinstance(t, (bool, str)):
@@ -178,8 +214,20 @@ def time_change(sde: sd.SDE, t: ArrayLike) -> TimeChange:
 def sde_time(sde: sd.SDE, tau: ArrayLike) -> Array:
     r"""The inverse of ``time_change``: the SDE time t at which heat time τ is reached.
 
-    σ(t)²/α(t)² = 2τ/α(0)² + σ(0)²/α(0)² = e^{-2λ(t)}, so t = λ⁻¹(-½ log(2τ/α(0)² + σ(0)²/α(0)²)) by
-    ``sde.t_of_lambda`` (closed form for VP, sub-VP, VE and ``HeatSDE``). τ must lie in [0, τ(T)].
+        σ(t)²/α(t)² = 2τ/α(0)² + σ(0)²/α(0)² = e^{-2λ(t)},   t = λ⁻¹(-½ log(2τ/α(0)² + σ(0)²/α(0)²))
+
+    by ``sde.t_of_lambda`` (closed form for VP, sub-VP, VE and ``HeatSDE``).
+
+    Args:
+        sde: any ``scoresde.SDE``.
+        tau: heat times in [0, τ(T)], a number or a 1-D array.
+
+    Returns:
+        float64 array of the shape of ``tau``.
+
+    Raises:
+        TypeError: ``sde`` is not a ``scoresde.SDE``, or ``tau`` not a number or an array of numbers.
+        ValueError: ``tau`` has more than one dimension, is not finite, negative, or beyond τ(T).
     """
     _check_sde(sde)
     if isinstance(tau, (bool, str)):
@@ -211,7 +259,8 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
                     dt: float | None = None) -> GridDensity:
     r"""The density of x_t under ``sde`` given the density ``p0`` of x at t = 0, computed by the heat solver.
 
-    p_t(x) = a^{-d} q_τ(x/a) with (τ, a) = ``time_change(sde, t)`` and q_τ = ``heat.solve(p0, grid, τ, method)``.
+        p_t(x) = a^(-d) q_τ(x/a),   (τ, a) = time_change(sde, t),   q_τ = heat.solve(p0, grid, τ, method)
+
     The values live on ``grid.scaled(a)`` (the cell centres a·x_i), so no interpolation is needed: with the
     spectral method it equals the exact marginal (e.g. ``scoresde.GaussianMixture.marginal``) to round-off on a
     grid that resolves p0 and a box that holds p_t (on a bounded box the walls act on the rescaled variable y).
@@ -223,10 +272,16 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
         grid: the grid of p0.
         sde: any ``scoresde.SDE``.
         t: one time in [0, T].
-        method, dt: passed to ``heat.solve`` (dt in heat time τ).
+        method: the ``heat.solve`` method: "spectral", "crank_nicolson" or "explicit".
+        dt: the ``heat.solve`` time step, in heat time τ.
 
     Returns:
         ``GridDensity(values, grid)`` with grid = ``grid.scaled(a)``.
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
+        ValueError: ``p0`` is not a density on the grid (wrong shape, not finite, negative beyond round-off or
+            zero), ``t`` is not one time in [0, T], or a bad ``method`` / ``dt`` (see ``heat.solve``).
     """
     _check_grid(grid)
     values = _check_density(p0, grid, "p0")
@@ -241,16 +296,24 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
 
 
 def score_field(p: ArrayLike, grid: Grid, method: str = "spectral", floor: float = 1e-12) -> Array:
-    r"""∇ log p of a grid density, shape (d, *grid.shape).
+    r"""The score ``∇log p = ∇p / p`` of a grid density.
 
-    method "spectral": ∇p/p with ∇p from the eigen-expansion (``heat.gradient``). "finite_difference": second-order
-    differences of log p. Where p ≤ floor · max p the logarithm carries only round-off, and the score is set to 0.
+    Method "spectral": ∇p/p with ∇p from the eigen-expansion (``heat.gradient``). "finite_difference":
+    second-order differences of log p. Where p ≤ floor · max p the logarithm carries only round-off, and the score
+    is set to 0.
 
     Args:
         p: a density on ``grid`` (finite, >= 0 up to round-off).
         grid: the grid.
         method: "spectral" or "finite_difference".
         floor: the relative level in [0, 1) below which the score is not computed.
+
+    Returns:
+        float64 array of shape ``(d, *grid.shape)``: ``score_field(p, grid)[j]`` is ∂log p/∂x_j.
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid``.
+        ValueError: ``p`` is not a density on the grid, an unknown ``method``, or ``floor`` outside [0, 1).
     """
     _check_grid(grid)
     values = _check_density(p, grid, "p")
@@ -270,7 +333,7 @@ def _score_field(values: Array, grid: Grid, method: str, floor: float) -> Array:
 
 def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectral", floor: float = 1e-12
              ) -> sd.ScoreFn:
-    r"""``score_fn(x, t) ≈ ∇ₓ log p_t(x)`` of the heat-flowed ``p0``, for ``scoresde.sample`` and ``SDE.reverse``.
+    r"""``score_fn(x, t) ≈ ∇ₓlog p_t(x)`` of the heat-flowed ``p0``, for ``scoresde.sample`` and ``SDE.reverse``.
 
     At each distinct t: q_τ by the spectral solve (one inverse transform of p0's coefficients, computed once),
     its ``score_field`` on the grid, and multilinear interpolation (``Grid.interpolate``) at y = x/a:
@@ -279,6 +342,24 @@ def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectra
 
     The last 8 fields are cached (samplers evaluate several times at one t). x has shape (batch, d) with d the
     grid's dimension; the result has x's dtype and device.
+
+    Args:
+        p0: the density at t = 0 on ``grid`` (finite, >= 0).
+        grid: the grid of p0.
+        sde: any ``scoresde.SDE``.
+        gradient: how ``score_field`` differentiates: "spectral" or "finite_difference".
+        floor: the relative level in [0, 1) below which the score is set to 0 (``score_field``).
+
+    Returns:
+        The function ``score_fn(x, t)``; it raises ``ValueError`` for an x that is not a tensor of shape (batch, d).
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
+        ValueError: ``p0`` is not a density on the grid, an unknown ``gradient``, or ``floor`` outside [0, 1).
+
+    References:
+        Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+        (arXiv:2011.13456).
     """
     _check_grid(grid)
     values = _check_density(p0, grid, "p0")
@@ -316,8 +397,24 @@ def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectra
 
 
 def sample_density(p: ArrayLike, grid: Grid, n: int, generator: torch.Generator | None = None) -> Tensor:
-    r"""n draws from the piecewise-constant density of the cells: a cell with probability p_i·vol / Σ p·vol, then
-    a uniform point in it. float64, shape (n, d). Values below zero (round-off) count as zero."""
+    r"""n draws from the piecewise-constant density of the cells: cell i with probability ``p_i / Σ_j p_j``.
+
+    Each draw picks a cell with that probability (cells have equal volume) and then a uniform point in it.
+    Values below zero (round-off) count as zero.
+
+    Args:
+        p: a density on ``grid`` (finite, >= 0 up to round-off).
+        grid: the grid.
+        n: the number of draws, >= 1.
+        generator: the source of randomness.
+
+    Returns:
+        float64 tensor of shape (n, d).
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid``.
+        ValueError: ``p`` is not a density on the grid, or ``n`` is not an int >= 1.
+    """
     _check_grid(grid)
     values = _check_density(p, grid, "p")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -350,23 +447,48 @@ def reverse_heat_flow(
     ``sample_density``) and integrate the reverse SDE or probability-flow ODE (``scoresde.sample``) with the grid
     score (``score_fn``) back to t_min, so that the samples are distributed as p_{t_min} ≈ p0.
 
-    Reverse SDE (Anderson 1982; Song et al. 2021): dx = [f x - g² ∇log p_t(x)] dt + g dw̄; the ODE:
-    dx/dt = f x - ½ g² ∇log p_t(x). The samples run in free space: on a bounded box this reverses the box's heat
-    flow only while p_t is negligible at the walls.
+    The reverse SDE (Anderson 1982; Song et al. 2021) and the probability-flow ODE:
+
+        dx = [f x - g² ∇log p_t(x)] dt + g dw̄,        dx/dt = f x - ½ g² ∇log p_t(x)
+
+    The samples run in free space: on a bounded box this reverses the box's heat flow only while p_t is
+    negligible at the walls.
 
     Args:
         p0: the density at t = 0 on ``grid``.
         grid: its grid.
         sde: the forward SDE (e.g. ``HeatSDE(T=0.5)``, ``scoresde.VESDE(0.01, 3.0)``, ``scoresde.VPSDE()``).
         n: the number of samples.
-        method, steps, t_min, time_grid (``scoresde.sample``'s ``grid``), denoise, **options: for
-            ``scoresde.sample`` (denoise off by default: the last Tweedie step returns a posterior mean, not a
-            sample of p_{t_min}).
+        method: the ``scoresde.sample`` method, e.g. "euler_maruyama" (the reverse SDE) or "ode".
+        steps: the number of sampler steps.
+        t_min: the time at which the reverse integration stops.
+        time_grid: the time grid, ``scoresde.sample``'s ``grid`` ("quadratic", "uniform", ...).
+        denoise: the final Tweedie step of ``scoresde.sample``; off by default, since it returns a posterior
+            mean, not a sample of p_{t_min}.
         generator: the source of all randomness (x_T and the SDE's noise).
-        gradient, floor: for ``score_field``.
+        gradient: how ``score_field`` differentiates: "spectral" or "finite_difference".
+        floor: the relative level in [0, 1) below which the score is set to 0.
+        **options: further keyword arguments for ``scoresde.sample`` (e.g. the ODE solver's tolerances).
 
     Returns:
-        the ``scoresde.SampleResult``; ``samples`` is float64 (n, d).
+        The ``scoresde.SampleResult``; ``samples`` is float64 (n, d).
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
+        ValueError: ``p0`` is not a density on the grid, ``n`` < 1, a bad ``gradient`` or ``floor``, or an
+            option ``scoresde.sample`` refuses.
+
+    Example:
+        ```python
+        grid = Grid((128, 128), (-4, 4), "neumann")
+        out = reverse_heat_flow(p0, grid, HeatSDE(T=0.5), 4000, generator=torch.Generator().manual_seed(0))
+        out.samples                    # 4000 points distributed as p_{t_min} ≈ p0
+        ```
+
+    References:
+        - Anderson 1982, "Reverse-time diffusion equation models", Stochastic Processes and their Applications 12.
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+          (arXiv:2011.13456).
     """
     final = forward_density(p0, grid, sde, sde.T)
     x_T = sample_density(final.values, final.grid, n, generator)

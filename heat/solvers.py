@@ -2,22 +2,29 @@ r"""Solvers of the heat equation ∂p/∂t = ∇·(D ∇p) (= D∇²p for a cons
 
 One entry point, ``solve(p0, grid, times, method=..., diffusivity=...)``, returns p at each requested time:
 
-    spectral        exact in time: p(t) = V⁻¹ diag(e^{-D|k|²t}) V p0 with V the FFT (periodic axes), the
-                    orthonormal DCT-II (Neumann) or DST-II (Dirichlet) of the cell-centred grid; one transform
-                    of p0 and one inverse per requested time, so the cost does not depend on t. Exact to
-                    round-off for any p0 the grid resolves (its eigen-expansion has decayed to round-off at the
-                    grid's highest wavenumber). Constant D only.
-    crank_nicolson  the second-order finite-volume Laplacian A (``laplacian``) and the trapezoidal rule
-                    (I - ½Δt A) p^{n+1} = (I + ½Δt A) p^n, the matrix factorised once per step size (scipy
-                    SuperLU); order 2 in time and in space, unconditionally stable, any boundary conditions,
-                    and a diffusivity that may vary in space.
-    explicit        forward Euler p^{n+1} = p^n + Δt A p^n, order 1 in time, stable only for
-                    Δt ≤ 2/ρ(A) (``stability_limit``, 1/(2D Σ_j h_j⁻²) for a constant D); a larger Δt is refused.
+- ``"spectral"``: exact in time, ``p(t) = V⁻¹ diag(e^{-D|k|²t}) V p0`` with V the FFT (periodic axes), the
+  orthonormal DCT-II (Neumann) or DST-II (Dirichlet) of the cell-centred grid; one transform of p0 and one inverse
+  per requested time, so the cost does not depend on t. Exact to round-off for any p0 the grid resolves (its
+  eigen-expansion has decayed to round-off at the grid's highest wavenumber). Constant D only.
+- ``"crank_nicolson"``: the second-order finite-volume Laplacian A (``laplacian``) and the trapezoidal rule
+  ``(I - ½Δt A) p^{n+1} = (I + ½Δt A) p^n``, the matrix factorised once per step size (scipy SuperLU); order 2 in
+  time and in space, unconditionally stable, any boundary conditions, and a diffusivity that may vary in space.
+- ``"explicit"``: forward Euler ``p^{n+1} = p^n + Δt A p^n``, order 1 in time, stable only for Δt ≤ 2/ρ(A)
+  (``stability_limit``, 1/(2D Σ_j h_j⁻²) for a constant D); a larger Δt is refused.
 
 The heat equation is the Fokker–Planck equation of dx = √(2D) dw (Song et al. 2021, "Score-Based Generative
 Modeling through SDEs", VE SDE with g² = 2D); ``heat.link`` makes that precise. ``backward_solve`` runs the heat
 equation backwards by the same spectral factors inverted, e^{+D|k|²τ}: the ill-posed problem that sampling
 avoids (docs/heat.md). numpy and scipy only.
+
+References:
+    - Crank & Nicolson 1947, "A practical method for numerical evaluation of solutions of partial differential
+      equations of the heat-conduction type", Proc. Cambridge Philosophical Society 43.
+    - Trefethen 2000, "Spectral Methods in MATLAB", SIAM (spectral differentiation and time stepping).
+    - Evans, "Partial Differential Equations", AMS, §2.3 (the heat equation; backward uniqueness).
+    - Hadamard 1923, "Lectures on Cauchy's Problem in Linear Partial Differential Equations" (well-posedness).
+    - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+      (arXiv:2011.13456).
 """
 
 from __future__ import annotations
@@ -62,7 +69,19 @@ def _check_method(method: Any) -> Method:
 
 
 def check_times(times: ArrayLike, name: str = "times") -> tuple[Array, bool]:
-    """``times`` as a float64 1-D array (and whether a scalar was given): finite, ≥ 0, strictly increasing."""
+    """``times`` as a float64 1-D array (and whether a scalar was given): finite, ≥ 0, strictly increasing.
+
+    Args:
+        times: one number or a 1-D sequence of numbers.
+        name: the argument's name in error messages.
+
+    Returns:
+        ``(array, scalar)``: the times as a 1-D float64 array, and whether one number was given.
+
+    Raises:
+        TypeError: ``times`` is not a number or a sequence of numbers.
+        ValueError: ``times`` is empty, not 1-D, not finite, negative, or not strictly increasing.
+    """
     if isinstance(times, (bool, str)):
         raise TypeError(f"{name} must be a number or a 1-D sequence of numbers; got {times!r}")
     try:
@@ -120,15 +139,23 @@ def _check_dt(dt: Any) -> float | None:
 def laplacian(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> sp.csr_matrix:
     r"""The second-order finite-volume operator A ≈ ∇·(D∇·) on the cells, as a sparse (size × size) matrix.
 
-    Row of cell i: (A p)_i = Σ_j h_j⁻² Σ_{faces f of i along j} D_f (p_neighbour - p_i), with the face
-    diffusivity D_f = ½(D_i + D_neighbour) and the boundary conditions by ghost cells: periodic wraps around,
-    Neumann (zero flux) drops the wall face, Dirichlet (zero value on the wall) uses the ghost -p_i, i.e. adds
-    -2 D_i h_j⁻² p_i. For a constant D it is D times the standard (2d+1)-point Laplacian; A is symmetric and,
-    for periodic and Neumann axes, its columns sum to zero (mass is conserved exactly).
+        (A p)_i = Σ_j h_j⁻² Σ_{faces f of i along j} D_f (p_neighbour - p_i),   D_f = ½ (D_i + D_neighbour)
+
+    The boundary conditions enter by ghost cells: periodic wraps around, Neumann (zero flux) drops the wall face,
+    Dirichlet (zero value on the wall) uses the ghost -p_i, i.e. adds -2 D_i h_j⁻² p_i. For a constant D it is D
+    times the standard (2d+1)-point Laplacian; A is symmetric and, for periodic and Neumann axes, its columns sum
+    to zero (mass is conserved exactly).
 
     Args:
         grid: the grid.
         diffusivity: D ≥ 0, a number or an array of the grid's shape.
+
+    Returns:
+        A ``scipy.sparse.csr_matrix`` of shape ``(grid.size, grid.size)``, cells in C order.
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid``, or ``diffusivity`` neither a number nor an array.
+        ValueError: ``diffusivity`` is negative, not finite, or an array of another shape.
     """
     _check_grid(grid)
     return _laplacian(grid, _check_diffusivity(diffusivity, grid))
@@ -166,12 +193,22 @@ def _laplacian(grid: Grid, diffusivity: float | Array) -> sp.csr_matrix:
 
 
 def stability_limit(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> float:
-    r"""The largest step forward Euler may take, Δt_max = 2 / max_i Σ_k |A_ik| ≤ 2/ρ(A) (Gershgorin).
+    r"""The largest step forward Euler may take, ``Δt_max = 2 / max_i Σ_k |A_ik| ≤ 2/ρ(A)`` (Gershgorin).
 
-    A is symmetric with eigenvalues in [-ρ, 0], so p^{n+1} = (I + Δt A) p^n is stable iff Δt ρ ≤ 2, and the
-    Gershgorin bound makes Δt ≤ Δt_max sufficient. For a constant D it is the textbook
-    Δt_max = 1/(2D Σ_j h_j⁻²) (h²/(2D) in 1-D), the exact limit on periodic axes with an even number of cells.
-    Infinite for D = 0.
+    A (``laplacian``) is symmetric with eigenvalues in [-ρ, 0], so ``p^{n+1} = (I + Δt A) p^n`` is stable iff
+    Δt ρ ≤ 2, and the Gershgorin bound makes Δt ≤ Δt_max sufficient. For a constant D it is the textbook
+    ``Δt_max = 1/(2D Σ_j h_j⁻²)`` (h²/(2D) in 1-D), the exact limit on periodic axes with an even number of cells.
+
+    Args:
+        grid: the grid.
+        diffusivity: D ≥ 0, a number or an array of the grid's shape.
+
+    Returns:
+        Δt_max; infinite for D = 0.
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid``, or ``diffusivity`` neither a number nor an array.
+        ValueError: ``diffusivity`` is negative, not finite, or an array of another shape.
     """
     _check_grid(grid)
     return _stability_limit(_laplacian(grid, _check_diffusivity(diffusivity, grid)))
@@ -192,7 +229,17 @@ def solve(
     *,
     dt: float | None = None,
 ) -> Array:
-    r"""Solve ∂p/∂t = ∇·(D∇p) on ``grid`` from p(0) = ``p0`` and return p at each of ``times``.
+    r"""Solve ``∂p/∂t = ∇·(D∇p)`` on ``grid`` from p(0) = ``p0`` and return p at each of ``times``.
+
+    The methods:
+
+    - ``"spectral"``: exact in time, ``p(t) = V⁻¹ diag(e^{-D|k|²t}) V p0`` with V the FFT (periodic axes), the
+      orthonormal DCT-II (Neumann) or DST-II (Dirichlet); exact to round-off for any p0 the grid resolves.
+      Constant D only.
+    - ``"crank_nicolson"``: ``(I - ½Δt A) p^{n+1} = (I + ½Δt A) p^n`` with the finite-volume A (``laplacian``);
+      order 2 in time and space, unconditionally stable, D may vary in space.
+    - ``"explicit"``: forward Euler ``p^{n+1} = p^n + Δt A p^n``, order 1 in time, stable only for
+      Δt ≤ ``stability_limit``.
 
     Args:
         p0: the initial field, an array of the grid's shape (any finite real values: a density, a temperature,
@@ -206,7 +253,26 @@ def solve(
             into ⌈interval/dt⌉ equal steps. Not used by "spectral".
 
     Returns:
-        float64 array of shape grid.shape for a scalar ``times``, else (len(times), *grid.shape).
+        float64 array of shape ``grid.shape`` for a scalar ``times``, else ``(len(times), *grid.shape)``.
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid``, or ``p0``, ``times``, ``diffusivity`` or ``dt`` of the wrong type.
+        ValueError: ``p0`` of another shape than the grid or not finite; times negative or not increasing; an
+            unknown ``method`` (the valid ones are listed); a negative diffusivity; ``dt`` given to "spectral",
+            missing for "crank_nicolson" or above the explicit stability limit; an array diffusivity with
+            "spectral".
+
+    Example:
+        ```python
+        grid = Grid(128, (-4, 4), "neumann")
+        p = solve(p0, grid, [0.1, 0.5])                            # shape (2, 128), exact in time
+        q = solve(p0, grid, 0.5, "crank_nicolson", dt=1e-3)        # shape (128,)
+        ```
+
+    References:
+        - Crank & Nicolson 1947, "A practical method for numerical evaluation of solutions of partial differential
+          equations of the heat-conduction type", Proc. Cambridge Philosophical Society 43.
+        - Trefethen 2000, "Spectral Methods in MATLAB", SIAM.
     """
     _check_grid(grid)
     p = grid.check_values(p0, "p0")
@@ -300,7 +366,7 @@ def _explicit(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
 
 
 def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.0) -> Array:
-    r"""The backward heat equation, naively: p(-τ) = V⁻¹ diag(e^{+D|k|²τ}) V p, the spectral solve run backwards.
+    r"""The backward heat equation, naively: ``p(-τ) = V⁻¹ diag(e^{+D|k|²τ}) V p``, the spectral solve run backwards.
 
     This is the ill-posed problem (Hadamard): mode k is multiplied by e^{D|k|²τ}, so a perturbation of size ε in
     the grid's highest mode comes back e^{D k_max² τ} times larger (k_max² = Σ_j (π/h_j)²). With p from a
@@ -312,6 +378,18 @@ def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.
         grid: the grid.
         tau: how far back to go, τ ≥ 0.
         diffusivity: D ≥ 0.
+
+    Returns:
+        float64 array of the grid's shape (possibly with ±inf or nan where the amplification overflows).
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid``, or ``p``, ``tau`` or ``diffusivity`` of the wrong type.
+        ValueError: ``p`` of another shape than the grid or not finite, ``tau`` not one number ≥ 0, or a negative
+            diffusivity.
+
+    References:
+        - Hadamard 1923, "Lectures on Cauchy's Problem in Linear Partial Differential Equations".
+        - Evans, "Partial Differential Equations", AMS, §2.3 (backward uniqueness of the heat equation).
     """
     _check_grid(grid)
     field = grid.check_values(p, "p")
@@ -325,11 +403,26 @@ def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.
 
 
 def gradient(p: ArrayLike, grid: Grid, method: str = "spectral") -> Array:
-    r"""∇p of a grid field, shape (d, *grid.shape).
+    r"""The gradient ∇p of a grid field, ``∂_j p = Σ_k c_k ∂_j φ_k`` for the eigen-expansion ``p = Σ_k c_k φ_k``.
 
-    method "spectral": differentiate the eigen-expansion of each axis (FFT / DCT-II / DST-II), ∂_j p = Σ_k ∂_j φ_k c_k,
-    spectrally accurate for fields that satisfy the axis's boundary condition. "finite_difference": second-order
-    central differences, wrapped on periodic axes and one-sided (second order) at the walls of bounded ones.
+    Method "spectral": differentiate the eigen-expansion of each axis (FFT / DCT-II / DST-II), spectrally accurate
+    for fields that satisfy the axis's boundary condition. "finite_difference": second-order central differences,
+    wrapped on periodic axes and one-sided (second order) at the walls of bounded ones.
+
+    Args:
+        p: a field of the grid's shape.
+        grid: the grid.
+        method: "spectral" or "finite_difference".
+
+    Returns:
+        float64 array of shape ``(d, *grid.shape)``: ``gradient(p, grid)[j]`` is ∂p/∂x_j.
+
+    Raises:
+        TypeError: ``grid`` is not a ``Grid`` or ``p`` not a real array.
+        ValueError: ``p`` of another shape than the grid or not finite, or an unknown ``method``.
+
+    References:
+        Trefethen 2000, "Spectral Methods in MATLAB", SIAM.
     """
     _check_grid(grid)
     field = grid.check_values(p, "p")

@@ -1,27 +1,37 @@
 r"""Denoising score matching in ε form, with its time sampling and weightings.
 
-For data x_0, a time t and noise ε ~ N(0, I), the network sees x_t = α(t) x_0 + σ(t) ε and is trained on
+For data x_0, a time t and noise ε ~ N(0, I), the network sees ``x_t = α(t)·x_0 + σ(t)·ε`` and is trained on
 
-    L(θ) = E_t E_{x_0, ε} [ w(t) · (1/D) ||ε_θ(x_t, t) - ε||² ]
+    L(θ) = E_t E_{x_0,ε} [ w(t) · (1/D) ‖ε_θ(x_t, t) - ε‖² ]
 
-(Ho et al. 2020, "Denoising Diffusion Probabilistic Models", eq. 14; Vincent 2011). The mean over the D data
-dimensions makes the loss independent of the image size; multiply by D/2 for the score-matching term of the
-likelihood bound. Because ε_θ = -σ s_θ and the conditional score is -ε/σ, the same loss in score form is
-w(t) σ(t)² ||s_θ - ∇ log p_{0t}(x_t | x_0)||², and its minimiser is E[ε | x_t] = -σ ∇ log p_t(x_t).
+(Ho et al. 2020, eq. 14; Vincent 2011). The mean over the D data dimensions makes the loss independent of the image
+size; multiply by D/2 for the score-matching term of the likelihood bound. Because ``ε_θ = -σ·s_θ`` and the
+conditional score is ``-ε/σ``, the same loss in score form is ``w(t)·σ(t)²·‖s_θ - ∇log p_0t(x_t | x_0)‖²``, and its
+minimiser is ``E[ε | x_t] = -σ(t)·∇log p_t(x_t)``.
 
 Weightings w(t):
-    "simple"      w = 1, Ho et al.'s L_simple;
-    "likelihood"  w = g(t)²/σ(t)², which turns the score-form weight into g(t)², the weighting under which the loss
-                  bounds the negative log-likelihood (Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood
-                  Training of Score-Based Diffusion Models", Thm. 1).
+
+- ``"simple"``: ``w = 1``, Ho et al.'s L_simple;
+- ``"likelihood"``: ``w = g(t)²/σ(t)²``, which turns the score-form weight into g(t)², the weighting under which the
+  loss bounds the negative log-likelihood (Song, Durkan, Murray & Ermon 2021, Thm. 1).
 
 The likelihood weight is -2 dλ/dt for the half log-SNR λ = log(α/σ), because
-g²/σ² = d log σ²/dt - 2 d log α/dt = d log(σ²/α²)/dt. So importance sampling of t with density q(t) ∝ g²/σ² is
-sampling λ uniformly on [λ(T), λ(t_min)] and mapping back by t(λ) — for any SDE — and the weight of each sample
-becomes the constant 2 (λ(t_min) - λ(T)) / (T - t_min) (Song et al. 2021 §4 sample t this way for the VP SDE).
 
-Time sampling: t ~ U(t_min, T) for continuous time, or an index i ~ U{1..N} at t_i = i T/N for the discrete chain
-(an ``sde`` made by ``VPSDE.from_ddpm`` has exactly the chain's ᾱ_i at t_i, so this is Ho et al.'s Algorithm 1).
+    g²/σ² = d log σ²/dt - 2 d log α/dt = d log(σ²/α²)/dt = -2 dλ/dt.
+
+So importance sampling of t with density ``q(t) ∝ g²/σ²`` is sampling λ uniformly on [λ(T), λ(t_min)] and mapping
+back by t(λ) — for any SDE — and the weight of each sample becomes the constant ``2 (λ(t_min) - λ(T)) / (T - t_min)``
+(Song, Durkan, Murray & Ermon 2021, §4, sample t this way for the VP SDE).
+
+Time sampling: ``t ~ U(t_min, T)`` for continuous time, or an index ``i ~ U{1..N}`` at ``t_i = i·T/N`` for the
+discrete chain (an ``sde`` made by ``VPSDE.from_ddpm`` has exactly the chain's ᾱ_i at t_i, so this is Ho et al.'s
+Algorithm 1).
+
+References:
+    - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (eq. 14, Algorithm 1).
+    - Vincent 2011, "A Connection Between Score Matching and Denoising Autoencoders", Neural Computation 23.
+    - Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood Training of Score-Based Diffusion Models", NeurIPS
+      (Theorem 1: the likelihood weighting; importance sampling of t).
 """
 
 from __future__ import annotations
@@ -44,7 +54,25 @@ REDUCTIONS = ("mean", "none")
 
 
 def likelihood_weight(sde: SDE, t: Tensor) -> Tensor:
-    r"""The likelihood weighting g(t)²/σ(t)² = -2 dλ/dt of the ε loss, float64 of the shape of ``t``."""
+    r"""The likelihood weighting of the ε loss, ``w(t) = g(t)²/σ(t)² = -2 dλ/dt``.
+
+    λ = log(α/σ) is the half log-SNR. With this weight the score-form weight σ²·w becomes g², under which the
+    denoising score-matching loss bounds the negative log-likelihood. For VP it is ``β(t)/(1 - ᾱ(t))``.
+
+    Args:
+        sde: the forward SDE, giving g(t)² and σ(t).
+        t: times in (0, T], any shape.
+
+    Returns:
+        float64 tensor of the shape of ``t``.
+
+    Raises:
+        TypeError: ``sde`` is not an ``SDE``.
+
+    References:
+        Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood Training of Score-Based Diffusion Models",
+        NeurIPS, Theorem 1.
+    """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
     tt = t.to(FLOAT64)
@@ -54,10 +82,14 @@ def likelihood_weight(sde: SDE, t: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class DSMLoss:
-    r"""The denoising score-matching loss E_t[w(t) (1/D)||ε_θ(x_t, t) - ε||²] as a configured callable.
+    r"""The denoising score-matching loss ``L(θ) = E_t E_{x_0,ε} [w(t)·(1/D)‖ε_θ(x_t, t) - ε‖²]``, configured.
 
-    Args:
-        weighting: "simple" (w = 1) or "likelihood" (w = g²/σ²; Song et al. 2021).
+    ``x_t = α(t)·x_0 + σ(t)·ε`` with one t and one ε per example. Call it as
+    ``loss(net, sde, x0, generator=None, reduction="mean", shard=(0, 1))`` (``__call__``: the loss on a batch) or
+    draw the times alone with ``sample_times``. The options are checked at construction.
+
+    Attributes:
+        weighting: "simple" (w = 1) or "likelihood" (w = g²/σ²; Song, Durkan, Murray & Ermon 2021).
         importance_sampling: draw t with density ∝ g²/σ² (uniform in λ) and reweight, so that both weightings
             keep their expectation; with "likelihood" the weight becomes a constant. Continuous time only.
         t_min: the smallest time drawn, 0 < t_min < T (Song et al. use 1e-5 for VP and sub-VP).
@@ -65,6 +97,23 @@ class DSMLoss:
             i ~ U{1..N} (t_min is then unused).
         predicts: what the network outputs, "eps" (default), "x0", "v" or "score"; it is turned into ε by
             ``eps_from`` before the loss, so every parameterization is trained on the same ε objective.
+
+    Raises:
+        ValueError: an unknown ``weighting`` or ``predicts``, ``t_min`` <= 0, ``steps`` < 1, or
+            ``importance_sampling`` together with ``steps``.
+        TypeError: ``importance_sampling`` is not a bool, ``t_min`` not a number or ``steps`` not an int.
+
+    Example:
+        ```python
+        loss_fn = DSMLoss(weighting="likelihood", importance_sampling=True)
+        loss = loss_fn(net, sde, x0, generator=g)   # a scalar; reduction="none" gives one value per example
+        ```
+
+    References:
+        - Vincent 2011, "A Connection Between Score Matching and Denoising Autoencoders", Neural Computation 23.
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (eq. 14, Algorithm 1).
+        - Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood Training of Score-Based Diffusion Models",
+          NeurIPS (likelihood weighting, importance sampling).
     """
 
     weighting: str = "simple"
@@ -87,9 +136,23 @@ class DSMLoss:
 
     def sample_times(self, sde: SDE, n: int, generator: torch.Generator | None = None,
                      device: torch.device | str | None = None) -> tuple[Tensor, Tensor]:
-        r"""Draw n times and the weight of each: (t, w(t)/(q(t)(T - t_min))), both float64 of shape (n,).
+        r"""Draw n times and the weight of each, ``(t, w(t) / (q(t)·(T - t_min)))``.
 
-        q is the sampling density of t; for uniform sampling the factor is w(t) itself.
+        q is the sampling density of t: uniform on [t_min, T] (the factor is then w(t) itself), uniform in
+        λ with ``importance_sampling`` (``q ∝ g²/σ²``; the likelihood weight then becomes the constant
+        ``2 (λ(t_min) - λ(T)) / (T - t_min)``), or ``t = i·T/N``, ``i ~ U{1..N}`` with ``steps = N``.
+
+        Args:
+            sde: the forward SDE (its T, and λ(t) for importance sampling).
+            n: the number of times.
+            generator: the source of randomness.
+            device: where to draw (default: the generator's device).
+
+        Returns:
+            ``(t, weight)``, both float64 of shape ``(n,)``.
+
+        Raises:
+            ValueError: ``t_min`` is not below ``sde.T``.
         """
         if self.t_min >= sde.T:
             raise ValueError(f"t_min must lie in (0, T = {sde.T:g}); got {self.t_min}")
@@ -112,7 +175,7 @@ class DSMLoss:
 
     def __call__(self, net: Any, sde: SDE, x0: Tensor, *, generator: torch.Generator | None = None,
                  reduction: str = "mean", shard: tuple[int, int] = (0, 1)) -> Tensor:
-        r"""The loss on a batch x_0 of shape (batch, *dims): one t and one ε per example.
+        r"""The loss ``w(t)·(1/D)‖ε_θ(x_t, t) - ε‖²`` on a batch x_0 of shape ``(batch, *dims)``, one t and ε each.
 
         Args:
             net: called as ``net(x_t, t)`` with t of shape (batch,) in x_0's dtype.
@@ -123,6 +186,14 @@ class DSMLoss:
             shard: (r, K) when x0 is slice r of a global batch of K·batch split over K processes: t and ε are
                 drawn for the whole global batch and slice r is kept, so K processes with equally seeded
                 generators draw what one process would for the joined batch.
+
+        Returns:
+            A scalar (``reduction="mean"``) or the weighted loss of each example, shape ``(batch,)``.
+
+        Raises:
+            TypeError: ``sde`` is not an ``SDE`` or ``x0`` is not a floating-point tensor.
+            ValueError: ``x0`` has fewer than 2 dimensions, an unknown ``reduction``, a bad ``shard``, or a
+                network output of another shape than ``x0``.
         """
         if not isinstance(sde, SDE):
             raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
@@ -150,6 +221,26 @@ class DSMLoss:
 
 def dsm_loss(net: Any, sde: SDE, x0: Tensor, *, generator: torch.Generator | None = None,
              reduction: str = "mean", **config: Any) -> Tensor:
-    r"""``DSMLoss(**config)(net, sde, x0, generator=generator, reduction=reduction)``: the ε-MSE
-    E_t[w(t) (1/D)||ε_θ(x_t, t) - ε||²] on one batch; see ``DSMLoss`` for the options."""
+    r"""The ε-MSE ``L(θ) = E_t E_{x_0,ε} [w(t)·(1/D)‖ε_θ(x_t, t) - ε‖²]`` on one batch, in one call.
+
+    The same as ``DSMLoss(**config)(net, sde, x0, generator=generator, reduction=reduction)``.
+
+    Args:
+        net: called as ``net(x_t, t)`` with t of shape (batch,) in x_0's dtype.
+        sde: the forward SDE giving α(t), σ(t).
+        x0: a batch of data, shape ``(batch, *dims)``.
+        generator: the source of t and ε.
+        reduction: "mean" (a scalar) or "none" (the weighted loss of each example, shape (batch,)).
+        **config: the options of ``DSMLoss`` (weighting, importance_sampling, t_min, steps, predicts).
+
+    Returns:
+        The loss, a scalar or one value per example.
+
+    Raises:
+        TypeError: an unknown keyword in ``config``, or a bad ``sde`` or ``x0`` (see ``DSMLoss``).
+        ValueError: a bad option or input (see ``DSMLoss``).
+
+    References:
+        Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, eq. 14; Vincent 2011.
+    """
     return DSMLoss(**config)(net, sde, x0, generator=generator, reduction=reduction)

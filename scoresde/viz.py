@@ -1,7 +1,9 @@
 r"""Pictures of what the package computes: image grids, loss curves, 2-D point clouds.
 
-Only matplotlib (with the Agg backend, no screen needed) and numpy. Images are tensors of shape (n, C, H, W)
-with values in [-1, 1], the model's space; they are mapped to bytes by round(127.5 (x + 1)) after clipping.
+Only matplotlib (with the Agg backend, no screen needed) and numpy. Images are tensors of shape ``(n, C, H, W)``
+with values in [-1, 1], the model's space; they are mapped to bytes after clipping to [-1, 1] by
+
+    u = round(127.5·(x + 1)) ∈ {0, …, 255}.
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ __all__ = ["image_grid", "plot_loss_curve", "save_image_grid", "save_scatter"]
 
 
 def image_grid(images: Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:
-    r"""Tile images (n, C, H, W) in [-1, 1] into one uint8 array (rows·(H+pad)+pad, cols·(W+pad)+pad, 3).
+    r"""Tile images ``(n, C, H, W)`` in [-1, 1] into one RGB uint8 array, ``u = round(127.5·(x + 1))``.
+
+    The images fill ``rows = ⌈n / nrow⌉`` rows left to right, separated and framed by white borders.
 
     Args:
         images: a batch, C = 1 or 3 (grey images are repeated to RGB).
         nrow: images per row; default ⌈√n⌉.
         pad: white border in pixels.
+
+    Returns:
+        uint8 array of shape ``(rows·(H + pad) + pad, nrow·(W + pad) + pad, 3)``.
+
+    Raises:
+        ValueError: ``images`` is not a tensor of shape ``(n, C, H, W)`` with C = 1 or 3.
     """
     if not isinstance(images, Tensor) or images.ndim != 4 or images.shape[1] not in (1, 3):
         got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
@@ -47,7 +57,19 @@ def image_grid(images: Tensor, nrow: int | None = None, pad: int = 2) -> np.ndar
 
 
 def save_image_grid(images: Tensor, path: str | os.PathLike[str], nrow: int | None = None) -> Path:
-    """Write ``image_grid(images, nrow)`` as a PNG."""
+    """Write ``image_grid(images, nrow)`` as a PNG, creating the folder if needed.
+
+    Args:
+        images: a batch ``(n, C, H, W)`` in [-1, 1], C = 1 or 3.
+        path: the PNG file to write.
+        nrow: images per row; default ⌈√n⌉.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: ``images`` has the wrong shape (see ``image_grid``).
+    """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     plt.imsave(out, image_grid(images, nrow))
@@ -55,7 +77,17 @@ def save_image_grid(images: Tensor, path: str | os.PathLike[str], nrow: int | No
 
 
 def plot_loss_curve(csv_path: str | os.PathLike[str], png_path: str | os.PathLike[str]) -> Path:
-    """Plot the ``loss`` column of a training log against ``step`` (log scale) and write a PNG."""
+    """Plot the ``loss`` column of a training log against ``step`` and write a PNG.
+
+    The loss axis is logarithmic when every loss is positive.
+
+    Args:
+        csv_path: a CSV file with ``step`` and ``loss`` columns (the trainer's ``log.csv``).
+        png_path: the PNG file to write (its folder must exist).
+
+    Returns:
+        The path written.
+    """
     with open(csv_path, newline="") as f:
         rows = list(csv.DictReader(f))
     steps = [int(r["step"]) for r in rows]
@@ -75,7 +107,16 @@ def plot_loss_curve(csv_path: str | os.PathLike[str], png_path: str | os.PathLik
 
 
 def save_scatter(clouds: Sequence[tuple[str, Tensor]], path: str | os.PathLike[str], lim: float | None = None) -> Path:
-    """Side-by-side scatter plots of 2-D point clouds, one panel per (title, points of shape (n, 2))."""
+    """Side-by-side scatter plots of 2-D point clouds, one panel per cloud, written as a PNG.
+
+    Args:
+        clouds: ``(title, points)`` pairs, points a tensor of shape ``(n, 2)``.
+        path: the PNG file to write (its folder is created if needed).
+        lim: if given, every panel shows the square [-lim, lim]²; else each panel fits its points.
+
+    Returns:
+        The path written.
+    """
     fig, axes = plt.subplots(1, len(clouds), figsize=(3.2 * len(clouds), 3.2), squeeze=False)
     for ax, (title, pts) in zip(axes[0], clouds, strict=True):
         p = pts.detach().float().cpu().numpy()

@@ -6,7 +6,12 @@
     to_float / to_uint8            uint8 NHWC <-> float NCHW in [-1, 1]
 
 Every loader returns uint8 NHWC images and int64 labels; the datasets yield float ``(C, H, W)`` images
-in [-1, 1] with random horizontal flips for training.
+in [-1, 1], ``x = u/127.5 - 1``, with random horizontal flips for training.
+
+References:
+    - Krizhevsky 2009, "Learning Multiple Layers of Features from Tiny Images", technical report, University of
+      Toronto (CIFAR-10; the format: <https://www.cs.toronto.edu/~kriz/cifar.html>).
+    - I. Quilez, "2D distance functions", <https://iquilezles.org/articles/distfunctions2d/> (the built-in shapes).
 """
 
 from scoresde.data.cifar10 import (

@@ -140,6 +140,10 @@ def data_dir(root: str | os.PathLike[str] | None = None) -> Path:
 
     Returns:
         The folder, with ``~`` expanded.
+
+    Raises:
+        TypeError: ``root`` is neither a path nor None.
+        ValueError: ``root`` is an empty path.
     """
     explicit = _as_path(root)
     if explicit is not None:
@@ -172,6 +176,12 @@ def cifar10_available(root: str | os.PathLike[str] | None = None) -> bool:
     True when the folder holds ``cifar-10-python.tar.gz`` or ``cifar-10-batches-py/`` (or is that
     folder). Whether the files are complete and well formed is checked when they are loaded, so that a
     broken copy is reported rather than silently replaced.
+
+    Args:
+        root: the data folder, or None for the default (see ``data_dir``).
+
+    Returns:
+        Whether the archive or the extracted folder is there.
     """
     return _locate(data_dir(root)) is not None
 
@@ -240,6 +250,11 @@ def download_cifar10(
 
     Raises:
         DownloadError: no connection, an HTTP error, a truncated transfer or a checksum mismatch.
+        TypeError: ``url`` or ``md5`` is not a str, or ``timeout`` not a number.
+        ValueError: ``url`` is not an http(s) address, ``md5`` not 32 hexadecimal digits, or ``timeout`` <= 0.
+
+    References:
+        The official archive and its MD5: <https://www.cs.toronto.edu/~kriz/cifar.html> (Krizhevsky 2009).
     """
     url, md5 = _check_url(url), _check_md5(md5)
     timeout = check_positive_float(timeout, "timeout")
@@ -355,7 +370,8 @@ def _read_files(source: Path, wanted: tuple[str, ...]) -> dict[str, bytes]:
 def extract_cifar10(root: str | os.PathLike[str] | None = None) -> Path:
     """Extract ``cifar-10-python.tar.gz`` in the data folder to ``cifar-10-batches-py/``, safely.
 
-    Every member is checked (see the module docstring) before any file is written; the files are
+    Every member is checked before any file is written (no absolute paths, no ``..``, no links or
+    devices, only regular files of bounded size directly inside ``cifar-10-batches-py/``); the files are
     written by this function (never by ``tarfile``'s extraction) into a temporary folder that is
     renamed into place at the end, so an interrupted extraction leaves no partial folder. Loading
     does not need this step (it reads the archive in memory); it only makes later loads faster.
@@ -365,6 +381,9 @@ def extract_cifar10(root: str | os.PathLike[str] | None = None) -> Path:
 
     Returns:
         The path of the extracted folder (an existing one is kept as it is).
+
+    Raises:
+        DataError: the archive is missing, damaged, or holds an unsafe or unexpected member.
     """
     folder = data_dir(root)
     archive, dest = folder / ARCHIVE_NAME, folder / FOLDER_NAME
@@ -541,6 +560,12 @@ def load_cifar10(
         DataError: CIFAR-10 is missing (and not downloaded) or its files are not in the official layout.
         UnsafePickleError: a batch file names a global other than numpy's array reconstruction.
         DownloadError: the download failed.
+        ValueError: an unknown ``split``.
+        TypeError: ``download`` is not a bool.
+
+    References:
+        Krizhevsky 2009, "Learning Multiple Layers of Features from Tiny Images", technical report, University
+        of Toronto; the format: <https://www.cs.toronto.edu/~kriz/cifar.html>.
     """
     split = check_choice(split, "split", SPLIT_FILES)
     download = _check_bool(download, "download")
@@ -562,9 +587,19 @@ def load_cifar10(
 
 
 def to_float(images: Tensor) -> Tensor:
-    """uint8 images ``(n, H, W, C)`` (or one ``(H, W, C)``) → float32 ``(n, C, H, W)`` in [-1, 1].
+    """uint8 images ``(n, H, W, C)`` (or one ``(H, W, C)``) → float32 ``(n, C, H, W)`` in [-1, 1], ``x = u/127.5 - 1``.
 
-    The map is ``x = u / 127.5 - 1`` (0 → -1, 255 → 1), the scaling of Ho et al. 2020 and Song et al. 2021.
+    The map sends 0 → -1 and 255 → 1, the scaling of Ho et al. 2020 and Song et al. 2021.
+
+    Args:
+        images: uint8 tensor ``(n, H, W, C)`` or ``(H, W, C)``.
+
+    Returns:
+        float32 tensor ``(n, C, H, W)`` (or ``(C, H, W)``).
+
+    Raises:
+        TypeError: ``images`` is not a tensor.
+        ValueError: ``images`` is not uint8 of 3 or 4 dimensions.
     """
     if not isinstance(images, Tensor):
         raise TypeError(f"images must be a torch.Tensor; got {type(images).__name__}")
@@ -579,8 +614,20 @@ def to_float(images: Tensor) -> Tensor:
 def to_uint8(x: Tensor) -> Tensor:
     """float images ``(n, C, H, W)`` (or one ``(C, H, W)``) in [-1, 1] → uint8 ``(n, H, W, C)``.
 
+        u = round(127.5 · (clip(x, -1, 1) + 1))
+
     The inverse of ``to_float``: values are clipped to [-1, 1] and rounded, so
     ``to_uint8(to_float(u)) == u`` exactly.
+
+    Args:
+        x: floating-point tensor ``(n, C, H, W)`` or ``(C, H, W)``.
+
+    Returns:
+        uint8 tensor ``(n, H, W, C)`` (or ``(H, W, C)``), contiguous.
+
+    Raises:
+        TypeError: ``x`` is not a tensor.
+        ValueError: ``x`` is not floating point of 3 or 4 dimensions.
     """
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
@@ -598,6 +645,18 @@ def random_hflip(x: Tensor, generator: torch.Generator | None = None, p: float =
 
     The flips are drawn on the generator's device (CPU by default), so a fixed generator gives the
     same flips on every device.
+
+    Args:
+        x: a batch ``(n, ..., W)``; the last axis is flipped.
+        generator: the source of the flips.
+        p: the probability of a flip, in [0, 1].
+
+    Returns:
+        A tensor of the shape of ``x``.
+
+    Raises:
+        ValueError: ``x`` is not a tensor of at least 2 dimensions, or ``p`` is outside [0, 1].
+        TypeError: ``p`` is not a number.
     """
     if not isinstance(x, Tensor) or x.ndim < 2:
         raise ValueError(f"x must be a tensor of shape (n, ..., W); got {getattr(x, 'shape', type(x).__name__)}")
@@ -652,6 +711,11 @@ class ImageDataset(Dataset[tuple[Tensor, int]]):
         flip: whether to flip at random.
         seed: the flip seed.
         epoch: the current epoch (0 until ``set_epoch``).
+
+    Raises:
+        ValueError: ``images`` is not a uint8 tensor ``(n, H, W, C)``, ``labels`` not of shape ``(n,)``, or
+            ``seed`` is negative.
+        TypeError: ``flip`` is not a bool or ``seed`` not an int.
     """
 
     def __init__(self, images: Tensor, labels: Tensor, *, flip: bool = False, seed: int = 0) -> None:
@@ -668,11 +732,29 @@ class ImageDataset(Dataset[tuple[Tensor, int]]):
         return int(self.images.shape[0])
 
     def set_epoch(self, epoch: int) -> None:
-        """Choose the epoch whose flips ``__getitem__`` applies."""
+        """Choose the epoch whose flips ``__getitem__`` applies.
+
+        Args:
+            epoch: an int >= 0.
+
+        Raises:
+            TypeError: ``epoch`` is not an int.
+            ValueError: ``epoch`` is negative.
+        """
         self.epoch = _check_seed(epoch, "epoch")
 
     def flipped(self, index: int) -> bool:
-        """Whether item ``index`` (in ``0..n-1``) is flipped in the current epoch."""
+        """Whether item ``index`` (in ``0..n-1``) is flipped in the current epoch.
+
+        The top bit of a SplitMix64 hash of ``(seed, epoch, index)`` (Steele, Lea & Flood 2014): the same in any
+        order of access and in every DataLoader worker.
+
+        Args:
+            index: the item's index.
+
+        Returns:
+            Whether it is flipped (always False when ``flip`` is off).
+        """
         if not self.flip:
             return False
         return bool(_splitmix64(_splitmix64(_splitmix64(self.seed) ^ self.epoch) ^ index) >> 63)
@@ -692,12 +774,23 @@ class ImageDataset(Dataset[tuple[Tensor, int]]):
 class CIFAR10(ImageDataset):
     """CIFAR-10 (Krizhevsky 2009) as a dataset of float32 ``(3, 32, 32)`` images in [-1, 1] and labels.
 
+    Item i is ``(x, label)`` with ``x = u/127.5 - 1`` of the uint8 image u (``to_float``), flipped as
+    ``ImageDataset`` says.
+
     Args:
         root: the data folder (see ``data_dir``).
         split: ``"train"`` or ``"test"``.
         download: download the archive when it is missing (MD5 verified).
         flip: random horizontal flips; None means on for ``"train"``, off for ``"test"``.
         seed: the flip seed (see ``ImageDataset``).
+
+    Raises:
+        DataError: CIFAR-10 is missing or not in the official layout (see ``load_cifar10``).
+        DownloadError: the download failed.
+
+    References:
+        Krizhevsky 2009, "Learning Multiple Layers of Features from Tiny Images", technical report, University
+        of Toronto.
     """
 
     def __init__(

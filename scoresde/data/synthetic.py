@@ -160,6 +160,14 @@ def _one_thread() -> Iterator[None]:
 def synthetic_images(n: int, seed: int = 0, size: int = 32, split: str = "train") -> tuple[Tensor, Tensor]:
     """Generate ``n`` images of the built-in ``shapes`` set, deterministically from ``seed``.
 
+    Each image is one bold shape (disc, square, triangle, ring, cross or striped disc) on a textured
+    background, blended by the anti-aliased coverage of the shape's signed distance d (Δ one pixel):
+
+        image = α·foreground + (1 - α)·background,   α = clip(1/2 - d/Δ, 0, 1)
+
+    The first ``k`` images of ``n`` do not depend on ``n``; labels come in blocks of six, each a random
+    permutation of the classes.
+
     Args:
         n: number of images.
         seed: a non-negative int; the same seed gives the same images.
@@ -170,6 +178,14 @@ def synthetic_images(n: int, seed: int = 0, size: int = 32, split: str = "train"
     Returns:
         ``(images, labels)``: uint8 tensor ``(n, size, size, 3)`` (NHWC, RGB, like ``load_cifar10``)
         and int64 tensor ``(n,)`` with values in ``0..5``, the index in ``SHAPES``.
+
+    Raises:
+        TypeError: ``n``, ``seed`` or ``size`` is not an int.
+        ValueError: ``n`` < 1, ``seed`` < 0, ``size`` < 8, or an unknown ``split``.
+
+    References:
+        I. Quilez, "2D distance functions", <https://iquilezles.org/articles/distfunctions2d/> (the shapes'
+        signed distances).
     """
     n = check_positive_int(n, "n")
     seed = _check_seed(seed)
@@ -197,12 +213,19 @@ def synthetic_images(n: int, seed: int = 0, size: int = 32, split: str = "train"
 class SyntheticShapes(ImageDataset):
     """The built-in ``shapes`` set as a dataset of float32 ``(3, size, size)`` images in [-1, 1] and labels.
 
+    The images are ``synthetic_images(n, seed, size, split)``, mapped by ``x = u/127.5 - 1``; item i is
+    ``(x, label)`` as in ``ImageDataset``.
+
     Args:
         n: number of images; None for 50 000 (train) or 10 000 (test), the sizes of CIFAR-10.
         split: ``"train"`` or ``"test"`` (disjoint random streams).
         seed: the generation seed; it also seeds the flips (see ``ImageDataset``).
         size: side of the images in pixels.
         flip: random horizontal flips; None means on for ``"train"``, off for ``"test"``.
+
+    Raises:
+        TypeError: ``n``, ``seed`` or ``size`` is not an int.
+        ValueError: ``n`` < 1, ``seed`` < 0, ``size`` < 8, or an unknown ``split``.
     """
 
     def __init__(
@@ -277,6 +300,12 @@ def load_images(
 
     Returns:
         An ``ImageData`` with uint8 NHWC images, labels, the data set's name and a console message.
+
+    Raises:
+        DataError: a CIFAR-10 copy in the data folder is broken, or ``source="cifar10"`` and CIFAR-10 is missing.
+        DownloadError: ``source="cifar10"`` with ``download=True`` and the download failed.
+        TypeError: ``download`` is not a bool, or ``seed`` / ``n_synthetic`` not an int.
+        ValueError: an unknown ``source`` or ``split``, or ``seed`` < 0, or ``n_synthetic`` < 1.
     """
     source = check_choice(source, "source", SOURCES)
     split = check_choice(split, "split", _SPLIT_KEYS)

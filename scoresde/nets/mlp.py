@@ -8,6 +8,11 @@ r"""A time-conditioned MLP for low-dimensional data (2-D toys, small mixtures).
 The time features enter every hidden layer through their own projection P_l, the way the DDPM U-Net
 adds them in every residual block (Ho et al. 2020). The output layer starts at zero, so the network
 starts by predicting ε = 0, the best constant guess, and the first steps do not fight a random output.
+
+References:
+    - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS.
+    - Vaswani et al. 2017, "Attention Is All You Need", NeurIPS (sinusoidal embedding); Tancik et al. 2020,
+      "Fourier Features Let Networks Learn High Frequency Functions in Low Dimensional Domains", NeurIPS.
 """
 
 from __future__ import annotations
@@ -26,16 +31,20 @@ __all__ = ["MLP", "MLPConfig"]
 
 @dataclasses.dataclass(frozen=True)
 class MLPConfig(NetConfig):
-    """The architecture of an ``MLP``.
+    """The architecture of an ``MLP`` (a frozen dataclass; ``from_dict`` / ``to_dict`` from ``NetConfig``).
 
     Attributes:
         dim: the data dimension d; the network maps (batch, d) to (batch, d).
         hidden: width of every hidden layer.
         depth: number of hidden layers, each conditioned on t.
-        time_embedding: ``"sinusoidal"`` or ``"fourier"`` (``scoresde.nets.embeddings``).
-        embedding_dim: size of the sinusoidal / Fourier features of t (even).
+        time_embedding: ``"sinusoidal"`` or ``"fourier"`` (``SinusoidalEmbedding``, ``FourierEmbedding``).
+        embedding_dim: size of the sinusoidal / Fourier features of t (even; at least 4 for sinusoidal).
         time_scale: the sinusoidal embedding sees ``time_scale * t``.
         fourier_scale: std of the Fourier embedding's random frequencies.
+
+    Raises:
+        TypeError: a field of the wrong type.
+        ValueError: a size < 1, an unknown ``time_embedding``, an odd ``embedding_dim`` or a scale <= 0.
     """
 
     dim: int = 2
@@ -70,11 +79,23 @@ class _Layer(nn.Module):
 class MLP(nn.Module):
     r"""A time-conditioned MLP ``net(x, t)`` for vectors: x (batch, d), t (batch,) -> (batch, d).
 
-    See the module docstring for the layers. It predicts whatever it is trained on (ε by default in
-    ``scoresde.ScoreModel``). At initialisation the output is exactly zero.
+        e   = W_e2 SiLU(W_e1 emb(t))                          emb: sinusoidal or Fourier features of t
+        h_l = SiLU(W_l h_{l-1} + b_l + P_l SiLU(e)),  l = 1 … depth,  h_0 = x
+        out = W_out h_depth + b_out                           W_out, b_out zero at initialisation
+
+    The time features enter every hidden layer through their own projection P_l, as the DDPM U-Net adds them in
+    every residual block. It predicts whatever it is trained on (ε by default in ``scoresde.ScoreModel``). At
+    initialisation the output is exactly zero. The config is kept as ``net.config``.
 
     Args:
         config: the architecture (default ``MLPConfig()``: d = 2, three hidden layers of 256).
+
+    Raises:
+        TypeError: ``config`` is not an ``MLPConfig`` (``MLPConfig.from_dict`` builds one from a dict).
+
+    References:
+        Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (time features added in
+        every block).
     """
 
     def __init__(self, config: MLPConfig | None = None) -> None:
@@ -96,7 +117,19 @@ class MLP(nn.Module):
         nn.init.zeros_(self.output.bias)
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:
-        """The prediction at (x, t): x (batch, dim), t (batch,) (cast to x's dtype) -> (batch, dim)."""
+        """The prediction at (x, t).
+
+        Args:
+            x: inputs, shape (batch, dim), in the dtype of the network's parameters.
+            t: times, shape (batch,), floating point (cast to x's dtype).
+
+        Returns:
+            Tensor of shape (batch, dim).
+
+        Raises:
+            TypeError: ``x`` or ``t`` is not a floating-point tensor, or ``x`` has another dtype than the network.
+            ValueError: ``x`` is not of shape (batch, dim), or ``t`` not of shape (batch,).
+        """
         self._check_inputs(x, t)
         emb = self.time_embed(t.to(x.dtype))
         h = x

@@ -34,6 +34,15 @@ rescale there (as in DDPM++).
 GroupNorm uses ``num_groups(C)`` groups: the largest g <= min(32, C // 4) that divides C (and at least 1);
 32 groups for C >= 128 as in DDPM, fewer for small channel counts so a group never holds < 4 channels.
 Weights follow DDPM++'s initialisation: Xavier-uniform (variance scaling, fan-average), biases zero.
+
+References:
+    - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+      (arXiv:2011.13456), App. H: DDPM++.
+    - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS: the DDPM U-Net.
+    - Zagoruyko & Komodakis 2016, "Wide Residual Networks", BMVC; Brock, Donahue & Simonyan 2019, "Large Scale
+      GAN Training for High Fidelity Natural Image Synthesis", ICLR (BigGAN resampling).
+    - Wu & He 2018, "Group Normalization", ECCV.
+    - Vaswani et al. 2017, "Attention Is All You Need", NeurIPS.
 """
 
 from __future__ import annotations
@@ -66,7 +75,9 @@ _Layer = TypeVar("_Layer", nn.Conv2d, nn.Linear)
 
 @dataclasses.dataclass(frozen=True)
 class UNetConfig(NetConfig):
-    """The architecture of a ``UNet``. The defaults are ``UNetConfig.ddpmpp_cifar10()``.
+    """The architecture of a ``UNet`` (a frozen dataclass). The defaults are ``UNetConfig.ddpmpp_cifar10()``.
+
+    ``from_dict`` / ``to_dict`` come from ``NetConfig``; change a field of a preset with ``dataclasses.replace``.
 
     Attributes:
         in_channels: image channels C; the network maps (batch, C, R, R) to the same shape.
@@ -82,6 +93,16 @@ class UNetConfig(NetConfig):
         time_embedding: ``"sinusoidal"`` (DDPM++ VP) or ``"fourier"`` (NCSN++ VE).
         time_scale: the sinusoidal embedding sees ``time_scale * t``.
         fourier_scale: std of the Fourier embedding's random frequencies.
+
+    Raises:
+        TypeError: a field of the wrong type.
+        ValueError: a size < 1, ``dropout`` outside [0, 1), an unknown ``resample`` or ``time_embedding``, a
+            ``resolution`` not divisible by 2^(len(channel_mult) - 1), an attention resolution the network does not
+            have, or ``attn_heads`` not dividing the channels where attention sits.
+
+    References:
+        Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+        (arXiv:2011.13456), App. H.
     """
 
     in_channels: int = 3
@@ -100,21 +121,37 @@ class UNetConfig(NetConfig):
 
     @classmethod
     def ddpmpp_cifar10(cls) -> UNetConfig:
-        """Song et al. 2021's CIFAR-10 "DDPM++ cont. (VP)": 128 channels, multipliers (1, 2, 2, 2), 4 blocks
-        per resolution, attention at 16×16, dropout 0.1, BigGAN-type resampling, skip rescaling."""
+        """Song et al. 2021's CIFAR-10 "DDPM++ cont. (VP)" network (61,804,419 parameters).
+
+        128 channels, multipliers (1, 2, 2, 2), 4 blocks per resolution, attention at 16×16, dropout 0.1,
+        BigGAN-type resampling, skip rescaling.
+
+        Returns:
+            The config.
+
+        References:
+            Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+            (arXiv:2011.13456), App. H.
+        """
         return cls(in_channels=3, resolution=32, channels=128, channel_mult=(1, 2, 2, 2), num_res_blocks=4,
                    attn_resolutions=(16,), dropout=0.1, resample="resblock", skip_rescale=True)
 
     @classmethod
     def tiny(cls) -> UNetConfig:
-        """A small 32×32 network for a few minutes of CPU training: 32 channels, multipliers (1, 2, 2),
-        one block per resolution, attention at 8×8, no dropout. Change a field with ``dataclasses.replace``."""
+        """A small 32×32 network for a few minutes of CPU training (1,260,547 parameters).
+
+        32 channels, multipliers (1, 2, 2), one block per resolution, attention at 8×8, no dropout. Change a
+        field with ``dataclasses.replace``.
+
+        Returns:
+            The config.
+        """
         return cls(in_channels=3, resolution=32, channels=32, channel_mult=(1, 2, 2), num_res_blocks=1,
                    attn_resolutions=(8,), dropout=0.0)
 
     @property
     def resolutions(self) -> tuple[int, ...]:
-        """The image side at each level, finest first: R, R/2, ..."""
+        """The image side at each level, finest first: R, R/2, …, R/2^(len(channel_mult) - 1)."""
         return tuple(self.resolution >> i for i in range(len(self.channel_mult)))
 
     def __post_init__(self) -> None:
@@ -152,7 +189,20 @@ class UNetConfig(NetConfig):
 
 
 def num_groups(channels: int) -> int:
-    """GroupNorm groups for ``channels``: the largest g <= min(32, channels // 4) dividing ``channels``, >= 1."""
+    """GroupNorm groups for ``channels``: the largest ``g <= min(32, channels // 4)`` dividing ``channels``, >= 1.
+
+    32 groups for C >= 128 as in DDPM; fewer for small channel counts, so that a group never holds fewer than 4
+    channels.
+
+    Args:
+        channels: the channel count C >= 1.
+
+    Returns:
+        The number of groups g.
+
+    References:
+        Wu & He 2018, "Group Normalization", ECCV.
+    """
     g = max(1, min(32, channels // 4))
     while channels % g:
         g -= 1
@@ -188,15 +238,34 @@ def _resample(h: Tensor, how: str) -> Tensor:
 
 
 class ResBlock(nn.Module):
-    r"""A residual block with the time features added (module docstring), optionally resampling.
+    r"""A residual block with the time features added, optionally resampling.
+
+        h   = conv1(resample(SiLU(GN(x))))
+        h   = h + W_e SiLU(e(t))
+        h   = conv2(dropout(SiLU(GN(h))))            conv2 initialised at zero
+        out = (skip(resample(x)) + h) / √2            skip: identity, or a 1×1 conv when the shape changes
+
+    Called as ``block(x, emb)`` with x of shape (batch, in_ch, H, W) and emb of shape (batch, emb_dim).
 
     Args:
-        in_ch, out_ch: channels in and out.
+        in_ch: channels in.
+        out_ch: channels out.
         emb_dim: size of the time features e(t).
         dropout: dropout probability before the last conv.
         resample: ``"none"``, ``"down"`` (2×2 average pool) or ``"up"`` (nearest ×2), applied to both
             branches (BigGAN-style, Brock et al. 2019).
         skip_rescale: divide the sum by √2.
+
+    Raises:
+        ValueError: an unknown ``resample``.
+
+    References:
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS; Zagoruyko & Komodakis 2016,
+          "Wide Residual Networks", BMVC.
+        - Brock, Donahue & Simonyan 2019, "Large Scale GAN Training for High Fidelity Natural Image Synthesis",
+          ICLR (resampling inside the block).
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+          (arXiv:2011.13456), App. H (DDPM++: skip rescaling).
     """
 
     def __init__(self, in_ch: int, out_ch: int, emb_dim: int, *, dropout: float = 0.0, resample: str = "none",
@@ -211,6 +280,15 @@ class ResBlock(nn.Module):
         self.skip: nn.Module = _conv(in_ch, out_ch, 1) if reshape else nn.Identity()
 
     def forward(self, x: Tensor, emb: Tensor) -> Tensor:
+        """The block's output ``(skip(resample(x)) + h) / √2``.
+
+        Args:
+            x: features, shape (batch, in_ch, H, W).
+            emb: time features e(t), shape (batch, emb_dim).
+
+        Returns:
+            Tensor of shape (batch, out_ch, H', W'): H' = H/2 with ``"down"``, 2H with ``"up"``, else H.
+        """
         h = self.conv1(_resample(F.silu(self.norm1(x)), self.resample))
         h = h + append_dims(self.emb_proj(F.silu(emb)), h.ndim)
         h = self.conv2(self.dropout(F.silu(self.norm2(h))))
@@ -221,8 +299,21 @@ class ResBlock(nn.Module):
 class AttnBlock(nn.Module):
     r"""Self-attention over the H·W positions (Vaswani et al. 2017; in the U-Net since Ho et al. 2020).
 
-    q, k, v = 1×1 convs of GN(x) split into ``heads``; h = softmax(q kᵀ / √d) v with d = C / heads;
-    out = (x + proj(h)) / √2, ``proj`` a 1×1 conv initialised at zero.
+        q, k, v = 1×1 convs of GN(x), split into ``heads``
+        h       = softmax(q kᵀ / √d) v,   d = C / heads
+        out     = (x + proj(h)) / √2,     proj a 1×1 conv initialised at zero
+
+    Args:
+        channels: C, the channels in and out.
+        heads: the number of attention heads; must divide ``channels``.
+        skip_rescale: divide the sum by √2 (else the plain sum x + proj(h)).
+
+    Raises:
+        ValueError: ``heads`` does not divide ``channels``.
+
+    References:
+        - Vaswani et al. 2017, "Attention Is All You Need", NeurIPS.
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS.
     """
 
     def __init__(self, channels: int, heads: int = 1, *, skip_rescale: bool = True) -> None:
@@ -235,6 +326,14 @@ class AttnBlock(nn.Module):
         _init(self.proj, zero=True)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The block's output ``(x + proj(softmax(q kᵀ / √d) v)) / √2``.
+
+        Args:
+            x: features, shape (batch, C, H, W).
+
+        Returns:
+            Tensor of the shape of x.
+        """
         B, C, H, W = x.shape
         qkv = self.qkv(self.norm(x)).reshape(B, 3, self.heads, C // self.heads, H * W)
         q, k, v = qkv.transpose(-1, -2).unbind(1)  # each (B, heads, H·W, d)
@@ -272,11 +371,26 @@ class _Stage(nn.Module):
 class UNet(nn.Module):
     r"""The DDPM++-style U-Net ``net(x, t)``: x (batch, C, R, R), t (batch,) -> (batch, C, R, R).
 
-    See the module docstring for the architecture. At initialisation the output is exactly zero (the
-    last conv starts at zero), so an ε-network starts by predicting ε = 0.
+        e(t) = Linear(SiLU(Linear(emb(t))))                 emb: sinusoidal or Fourier features of t
+        down: residual blocks (+ attention) per resolution, then downsampling; every output kept as a skip
+        middle: residual block, self-attention, residual block
+        up: residual blocks fed [h, skip] (+ attention) per resolution, then upsampling
+        out = conv_out(SiLU(GN(h)))                         conv_out initialised at zero
+
+    Each residual block is ``out = (skip(x) + h) / √2`` with the time features added inside
+    (``ResBlock``); self-attention is ``AttnBlock``. At initialisation the output is exactly zero (the last
+    conv starts at zero), so an ε-network starts by predicting ε = 0. The config is kept as ``net.config``.
 
     Args:
-        config: the architecture (default ``UNetConfig()``, the DDPM++ CIFAR-10 network); ``.config``.
+        config: the architecture (default ``UNetConfig()``, the DDPM++ CIFAR-10 network).
+
+    Raises:
+        TypeError: ``config`` is not a ``UNetConfig`` (``UNetConfig.from_dict`` builds one from a dict).
+
+    References:
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+          (arXiv:2011.13456), App. H: DDPM++.
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS: the DDPM U-Net.
     """
 
     def __init__(self, config: UNetConfig | None = None) -> None:
@@ -343,7 +457,19 @@ class UNet(nn.Module):
         return stages
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:
-        """The prediction at (x, t): x of shape (batch, C, R, R), t of shape (batch,) (cast to x's dtype)."""
+        """The prediction at (x, t).
+
+        Args:
+            x: images, shape (batch, C, R, R), in the dtype of the network's parameters.
+            t: times, shape (batch,), floating point (cast to x's dtype).
+
+        Returns:
+            Tensor of the shape of x.
+
+        Raises:
+            TypeError: ``x`` or ``t`` is not a floating-point tensor, or ``x`` has another dtype than the network.
+            ValueError: ``x`` is not of shape (batch, C, R, R) for this config, or ``t`` not of shape (batch,).
+        """
         self._check_inputs(x, t)
         emb = self.time_embed(t.to(x.dtype))
         h = self.conv_in(x)

@@ -62,7 +62,21 @@ def _atomic_write(path: Path, write: Any) -> str:
 
 
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write ``state`` (tensors and plain values) to ``path`` atomically, with ``path.sha256`` beside it."""
+    """Write ``state`` (tensors and plain values) to ``path`` atomically, with its SHA-256 in ``<path>.sha256``.
+
+    The bytes go to a temporary file in the same folder, which is flushed, fsync'ed and renamed over ``path``;
+    the folder is fsync'ed last. A crash mid-write leaves any previous file at ``path`` untouched.
+
+    Args:
+        state: a dict of tensors and plain Python values (readable by ``torch.load(weights_only=True)``).
+        path: the file to write; its folder is created if needed.
+
+    Returns:
+        The path written.
+
+    Raises:
+        TypeError: ``state`` is not a dict.
+    """
     if not isinstance(state, dict):
         raise TypeError(f"state must be a dict of tensors and plain values; got {type(state).__name__}")
     target = Path(path)
@@ -76,8 +90,18 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> Path
 def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Read a checkpoint with ``torch.load(weights_only=True)`` after checking its SHA-256 (when present).
 
+    No pickled code is ever run: a file that holds objects other than tensors and plain values is refused.
+
+    Args:
+        path: the checkpoint file; a ``<path>.sha256`` beside it is checked first.
+        map_location: where to put the tensors (``torch.load``'s ``map_location``).
+
+    Returns:
+        The state dict that ``save_checkpoint`` wrote.
+
     Raises:
-        CheckpointError: the file is missing, does not match its checksum, or cannot be read.
+        CheckpointError: the file is missing, does not match its checksum, cannot be read safely, or does
+            not hold a dict.
     """
     source = Path(path)
     if not source.is_file():
@@ -103,9 +127,14 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
 class CheckpointManager:
     """Numbered checkpoints ``ckpt-<step>.pt`` in one folder, keeping the last ``keep``.
 
+    Each file is written by ``save_checkpoint`` (atomic, with a SHA-256) and read by ``load_checkpoint``.
+
     Args:
         folder: where the checkpoints live.
         keep: how many of the newest to keep (older ones are deleted after a new one is safely written).
+
+    Raises:
+        ValueError: ``keep`` is not an integer >= 1.
     """
 
     def __init__(self, folder: str | os.PathLike[str], keep: int = 3) -> None:
@@ -115,17 +144,37 @@ class CheckpointManager:
         self.keep = keep
 
     def path(self, step: int) -> Path:
+        """The file of the checkpoint of ``step``: ``folder/ckpt-<step>.pt``, the step zero-padded to 8 digits.
+
+        Args:
+            step: the training step.
+
+        Returns:
+            The path (the file need not exist).
+        """
         return self.folder / f"ckpt-{step:08d}.pt"
 
     def steps(self) -> list[int]:
-        """The steps of the checkpoints on disk, oldest first."""
+        """The steps of the checkpoints on disk, oldest first.
+
+        Returns:
+            The steps; empty when the folder does not exist.
+        """
         if not self.folder.is_dir():
             return []
         found = (_NAME.match(p.name) for p in self.folder.iterdir())
         return sorted(int(m.group(1)) for m in found if m)
 
     def save(self, state: dict[str, Any], step: int) -> Path:
-        """Write the checkpoint of ``step``, then delete all but the newest ``keep``."""
+        """Write the checkpoint of ``step``, then delete all but the newest ``keep``.
+
+        Args:
+            state: a dict of tensors and plain values.
+            step: the training step, which names the file.
+
+        Returns:
+            The path written.
+        """
         path = save_checkpoint(state, self.path(step))
         for old in self.steps()[: -self.keep]:
             self.path(old).unlink(missing_ok=True)
@@ -133,7 +182,17 @@ class CheckpointManager:
         return path
 
     def load_latest(self, map_location: str | torch.device = "cpu") -> tuple[Path, dict[str, Any]] | None:
-        """The newest checkpoint that loads, as (path, state), or None; a bad newer one is reported and skipped."""
+        """The newest checkpoint that loads, as (path, state); a bad newer one is reported and skipped.
+
+        Args:
+            map_location: where to put the tensors.
+
+        Returns:
+            ``(path, state)``, or None when no checkpoint loads.
+
+        Warns:
+            UserWarning: for each unusable checkpoint skipped.
+        """
         for step in reversed(self.steps()):
             path = self.path(step)
             try:

@@ -22,7 +22,14 @@ __all__ = ["DistInfo", "cleanup_distributed", "init_distributed"]
 
 @dataclass(frozen=True)
 class DistInfo:
-    """Where this process sits: its rank among ``world_size`` processes and its device."""
+    """Where this process sits: its rank among ``world_size`` processes and its device.
+
+    Attributes:
+        rank: the global rank, 0 … world_size - 1.
+        world_size: the number of processes.
+        local_rank: the rank on this machine (the CUDA device index under torchrun).
+        device: the device this process computes on.
+    """
 
     rank: int = 0
     world_size: int = 1
@@ -36,6 +43,7 @@ class DistInfo:
 
     @property
     def distributed(self) -> bool:
+        """Whether there is more than one process (``world_size > 1``): DDP and collective calls are on."""
         return self.world_size > 1
 
 
@@ -59,6 +67,10 @@ def init_distributed(device: str | torch.device | None = None, backend: str | No
 
     Returns:
         A ``DistInfo`` with rank, world size, local rank and device.
+
+    Raises:
+        ValueError: CUDA was asked for but is not available, or a torchrun variable (``WORLD_SIZE``, ``RANK``,
+            ``LOCAL_RANK``) is not an integer.
     """
     want = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if want.type == "cuda" and not torch.cuda.is_available():

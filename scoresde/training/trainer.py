@@ -13,6 +13,14 @@ checkpoint untouched.
 Under ``torchrun`` the same trainer wraps the network in DistributedDataParallel; ``batch_size`` is the global
 batch, split evenly over the processes, each taking its slice of the same global batch order, so K processes see
 exactly the batches one process would. Only rank 0 logs and writes checkpoints.
+
+References:
+    - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+      (arXiv:2011.13456): the training settings of the DDPM++ models (Adam 2e-4, warm-up 5000, clip 1,
+      EMA 0.9999).
+    - Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", ICLR (AdamW); Loshchilov & Hutter 2017,
+      "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR (cosine decay).
+    - Polyak & Juditsky 1992, "Acceleration of Stochastic Approximation by Averaging" (the EMA of the weights).
 """
 
 from __future__ import annotations
@@ -60,33 +68,59 @@ Transform = Callable[[Tensor, torch.Generator], Tensor]
 
 
 class NonFiniteLossError(RuntimeError):
-    """Raised after ``max_nonfinite`` consecutive steps with a non-finite loss or gradient."""
+    """Raised after ``max_nonfinite`` consecutive steps with a non-finite loss or gradient (the weights and the last
+    checkpoint are untouched by them)."""
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     r"""Everything that defines a training run (the network's architecture lives in the network's own config).
 
-    Args:
+    The learning rate at step n (``Trainer.lr_at``): a linear warm-up, then constant or a cosine decay,
+
+        lr_n = lr · min(1, (n + 1)/warmup)                                     n < warmup, or "constant"
+        lr_n = lr · ½ (1 + cos(π (n - warmup)/(steps - warmup)))                n >= warmup, "cosine"
+
+    A frozen dataclass; ``to_dict`` / ``from_dict`` turn it into plain values and back.
+
+    Attributes:
         steps: optimizer steps to reach.
         batch_size: the global batch, split evenly over the processes.
-        lr, warmup: AdamW learning rate, reached linearly over ``warmup`` steps: lr_n = lr · min(1, (n+1)/warmup).
-        lr_schedule: after the warm-up, "constant" (Song et al. 2021) or "cosine" decay to 0 at ``steps``,
-            lr · ½(1 + cos(π (n - warmup)/(steps - warmup))) (Loshchilov & Hutter 2017).
-        weight_decay, betas, adam_eps: AdamW's (weight_decay = 0 is Adam, as in Song et al. 2021).
+        lr: the AdamW learning rate, reached linearly over ``warmup`` steps.
+        warmup: the number of warm-up steps (0: none).
+        lr_schedule: after the warm-up, "constant" (Song et al. 2021) or "cosine" decay to 0 at ``steps``
+            (Loshchilov & Hutter 2017).
+        weight_decay: AdamW's decoupled weight decay (0 is Adam, as in Song et al. 2021).
+        betas: AdamW's (β1, β2).
+        adam_eps: AdamW's ε.
         grad_clip: clip the global gradient norm to this (None: no clipping, the norm is still logged).
-        ema_decay, ema_warmup: see ``EMA``.
+        ema_decay: β of the EMA of the weights (``EMA``).
+        ema_warmup: ramp the EMA decay up as min(β, (1 + n)/(10 + n)) (``EMA``).
         precision: "auto" (bf16 autocast on a CUDA device that supports it, else fp32), "fp32" or "bf16".
         compile: run the network through ``torch.compile``.
         seed: seeds the data order, t and ε draws, augmentation and the global torch RNG (dropout).
         log_every: CSV row and progress-bar update every this many steps.
-        checkpoint_every, keep_checkpoints: how often to save and how many to keep (one is always written at
-            the end and on a signal).
-        sample_every, sample_count, sample_method, sample_steps: a sample grid from the EMA weights every this
-            many steps (0: never).
+        checkpoint_every: save a checkpoint every this many steps (one is always written at the end and on a
+            signal).
+        keep_checkpoints: how many of the newest checkpoints to keep.
+        sample_every: write a sample grid from the EMA weights every this many steps (0: never).
+        sample_count: the number of samples in a grid.
+        sample_method: the ``scoresde.sample`` method of the grids.
+        sample_steps: the sampler's steps for the grids.
         max_nonfinite: consecutive non-finite steps tolerated before the run stops.
         progress: show a tqdm bar (rank 0).
         loss: the ``DSMLoss`` (weighting, importance sampling, t_min, discrete steps, parameterization).
+
+    Raises:
+        TypeError: a field of the wrong type (e.g. a float where an int belongs, a ``loss`` that is not a
+            ``DSMLoss``).
+        ValueError: a value out of range, or an unknown ``precision``, ``lr_schedule`` or ``sample_method``.
+
+    References:
+        - Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", ICLR (AdamW).
+        - Loshchilov & Hutter 2017, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR (cosine decay).
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+          (arXiv:2011.13456): the defaults lr 2e-4, warm-up 5000, clip 1, EMA 0.9999, Adam.
     """
 
     steps: int = 10_000
@@ -136,14 +170,30 @@ class TrainConfig:
             raise TypeError(f"loss must be a DSMLoss; got {type(self.loss).__name__}")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values only (the loss as a nested dict), for JSON files and checkpoints."""
+        """Plain values only (the loss as a nested dict), for JSON files and checkpoints.
+
+        Returns:
+            A dict of field names to values; ``betas`` as a list.
+        """
         out = dataclasses.asdict(self)
         out["betas"] = list(self.betas)
         return out
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """The inverse of ``to_dict``; an unknown key is an error that lists the valid ones."""
+        """The inverse of ``to_dict``; an unknown key is an error that lists the valid ones.
+
+        Args:
+            values: field names and values (``loss`` as a ``DSMLoss`` or its dict); missing fields take their
+                defaults.
+
+        Returns:
+            The config.
+
+        Raises:
+            TypeError: ``values`` is not a dict, or a field has the wrong type.
+            ValueError: an unknown key in ``values`` or its ``loss``, or an invalid value.
+        """
         if not isinstance(values, dict):
             raise TypeError(f"a training config must be a dict; got {type(values).__name__}")
         _reject_unknown(values, [f.name for f in dataclasses.fields(cls)], "training config")
@@ -178,7 +228,13 @@ def _reject_unknown(values: dict[str, Any], valid: list[str], what: str) -> None
 
 @dataclass(frozen=True)
 class TrainResult:
-    """How ``fit`` ended: the step reached, whether a signal stopped it, and the last checkpoint written."""
+    """How ``fit`` ended: the step reached, whether a signal stopped it, and the last checkpoint written.
+
+    Attributes:
+        step: the optimizer step reached.
+        interrupted: whether the run stopped before ``config.steps`` (SIGTERM or SIGINT).
+        checkpoint: the last checkpoint written by this ``fit``, or None.
+    """
 
     step: int
     interrupted: bool
@@ -194,16 +250,50 @@ def _net_config(net: nn.Module) -> dict[str, Any] | None:
 class Trainer:
     r"""Trains ``net`` (predicting ε, or what ``config.loss.predicts`` says) under ``sde`` on ``data``.
 
+    Each step minimises the denoising score-matching loss ``E_t E_{x_0,ε} [w(t)·(1/D)‖ε_θ(x_t, t) - ε‖²]``
+    (``config.loss``) on the next batch, with AdamW at the learning rate ``lr_at(step)``, the global gradient norm
+    clipped, then updates the EMA ``θ_EMA ← β·θ_EMA + (1 - β)·θ``. ``fit()`` runs the loop, ``resume()`` continues
+    a run exactly from a checkpoint, and ``score_model()`` gives the trained score ``s_θ(x, t)``.
+
     Args:
         net: the network, called as ``net(x_t, t)``; a ``config.to_dict()`` on it is recorded in checkpoints.
         sde: the forward SDE.
-        data: a tensor of examples (n, *dims), or a map-style ``Dataset`` whose items collate into a batch.
+        data: a tensor of examples ``(n, *dims)``, or a map-style ``Dataset`` whose items collate into a batch.
         config: a ``TrainConfig``.
         out_dir: where the log, loss curve, samples and checkpoints go (None: nothing is written).
         transform: ``transform(batch, generator) -> batch`` applied to each batch (e.g. uint8 → [-1, 1] and random
             flips); it must draw only from the generator it is given, so that runs resume exactly.
         dist_info: from ``init_distributed()``; default a single process on ``device``.
         device: used when ``dist_info`` is None (default CPU).
+
+    Attributes:
+        config: the ``TrainConfig``.
+        net: the network (on the device), the weights the optimizer updates.
+        ema: the ``EMA`` of the network's weights.
+        optimizer: the ``torch.optim.AdamW`` optimizer.
+        step: the number of optimizer steps taken.
+        epoch: the current pass over the data (with ``batch_in_epoch``, the position in the data order).
+        dist: the ``DistInfo`` of this process.
+
+    Raises:
+        TypeError: ``net`` is not a ``torch.nn.Module``, ``sde`` not an ``SDE``, ``config`` not a ``TrainConfig``,
+            or ``data`` neither a tensor nor a map-style ``Dataset``.
+        ValueError: ``batch_size`` is not divisible by the number of processes or larger than the data set, or
+            ``data`` is a tensor of fewer than 2 dimensions.
+
+    Example:
+        ```python
+        trainer = Trainer(MLP(), VPSDE(), data, TrainConfig(steps=2000, batch_size=512), "runs/toy")
+        trainer.resume()          # continue from the newest checkpoint in runs/toy, if any
+        result = trainer.fit()
+        score_fn = trainer.score_model()
+        ```
+
+    References:
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (Algorithm 1).
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+          (arXiv:2011.13456).
+        - Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", ICLR (AdamW).
     """
 
     def __init__(self, net: nn.Module, sde: SDE, data: Tensor | Dataset[Any], config: TrainConfig | None = None,
@@ -249,18 +339,38 @@ class Trainer:
     # --- what the user reads ---
     @property
     def autocast_dtype(self) -> torch.dtype | None:
-        """bf16 when mixed precision is on, else None (fp32)."""
+        """``torch.bfloat16`` when mixed precision is on ("bf16", or "auto" on a CUDA device with bf16), else None."""
         p, dev = self.config.precision, self.dist.device
         if p == "bf16" or (p == "auto" and dev.type == "cuda" and torch.cuda.is_bf16_supported()):
             return torch.bfloat16
         return None
 
     def score_model(self, ema: bool = True) -> ScoreModel:
-        """The trained network (by default its EMA weights) as a score function s_θ(x, t)."""
+        """The trained network as a score function ``s_θ(x, t)``, e.g. ``-ε_θ(x, t)/σ(t)`` for an ε-network.
+
+        Args:
+            ema: use the EMA weights (default) rather than the raw weights.
+
+        Returns:
+            A ``ScoreModel`` of the network under ``sde`` with the loss's parameterization.
+        """
         return ScoreModel(self.ema.module if ema else self.net, self.sde, self.config.loss.predicts)
 
     def lr_at(self, step: int) -> float:
-        """lr · min(1, (step + 1)/warmup): linear warm-up, then constant (Song et al. 2021) or cosine decay."""
+        r"""The learning rate of step n: a linear warm-up, then constant or a cosine decay to 0 at ``steps``.
+
+            lr_n = lr · min(1, (n + 1)/warmup)                              n < warmup, or "constant"
+            lr_n = lr · ½ (1 + cos(π (n - warmup)/(steps - warmup)))        n >= warmup, "cosine"
+
+        The constant schedule is Song et al. 2021's; the cosine one is Loshchilov & Hutter 2017's (SGDR, without
+        restarts).
+
+        Args:
+            step: the step index n, from 0.
+
+        Returns:
+            The learning rate.
+        """
         cfg = self.config
         lr = cfg.lr * min(1.0, (step + 1) / max(cfg.warmup, 1))
         if cfg.lr_schedule == "cosine" and step >= cfg.warmup:
@@ -312,7 +422,17 @@ class Trainer:
 
     # --- the loop ---
     def fit(self) -> TrainResult:
-        """Train until ``config.steps``; returns early (after saving) on SIGTERM/SIGINT."""
+        """Train until ``config.steps``; returns early (after saving) on SIGTERM/SIGINT.
+
+        A step with a non-finite loss or gradient norm is skipped with a warning. With an ``out_dir`` a
+        checkpoint is always written at the end.
+
+        Returns:
+            A ``TrainResult`` with the step reached, whether a signal stopped the run, and the last checkpoint.
+
+        Raises:
+            NonFiniteLossError: ``max_nonfinite`` steps in a row were non-finite.
+        """
         cfg = self.config
         if self.out_dir is not None and self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -411,7 +531,14 @@ class Trainer:
     # --- samples ---
     @torch.no_grad()
     def save_samples(self) -> Path | None:
-        """Draw ``sample_count`` samples from the EMA model and write a picture of them (rank 0)."""
+        """Draw ``sample_count`` samples from the EMA model and write a picture of them (rank 0).
+
+        Images become a grid (``save_image_grid``), 2-D points a scatter plot (``save_scatter``), in
+        ``out_dir/samples/step-<step>.png``.
+
+        Returns:
+            The path written, or None (no ``out_dir``, not rank 0, or examples that are neither images nor 2-D).
+        """
         if self.out_dir is None or not self.dist.is_main:
             return None
         cfg = self.config
@@ -439,7 +566,14 @@ class Trainer:
 
     # --- checkpoints ---
     def state_dict(self) -> dict[str, Any]:
-        """Everything the next step depends on, as tensors and plain values."""
+        """Everything the next step depends on, as tensors and plain values.
+
+        Model, EMA, optimizer, step and data position, the configs, and the RNG states of every process
+        (gathered from all ranks when distributed; every rank must call it).
+
+        Returns:
+            The state dict (what ``save`` writes).
+        """
         rng = {"torch": torch.get_rng_state(), "noise": self.noise_gen.get_state(), "augment": self.aug_gen.get_state()}
         if self.dist.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.dist.device)
@@ -454,7 +588,13 @@ class Trainer:
                 "optimizer": self.optimizer.state_dict(), "rng": rng_all}
 
     def save(self) -> Path | None:
-        """Write a checkpoint of the current step (rank 0) and refresh the loss curve."""
+        """Write a checkpoint of the current step (rank 0) and refresh the loss curve.
+
+        Every rank must call it (the RNG states are gathered).
+
+        Returns:
+            The checkpoint's path on rank 0 with an ``out_dir``, else None.
+        """
         state = self.state_dict()  # every rank takes part in gathering the RNG states
         self._saved_step = self.step
         path = None
@@ -470,7 +610,11 @@ class Trainer:
     def resume(self, path: str | Path | None = None) -> Path | None:
         """Load a checkpoint (default: the newest good one in ``out_dir``) and continue from it exactly.
 
-        Returns the path loaded, or None when there was none to load (a fresh start).
+        Args:
+            path: a checkpoint file, or None for the newest one in ``out_dir/checkpoints`` that loads.
+
+        Returns:
+            The path loaded, or None when there was none to load (a fresh start).
 
         Raises:
             CheckpointError: the file is unusable, or comes from another architecture or training config.
@@ -486,7 +630,23 @@ class Trainer:
         return Path(path)
 
     def load_state_dict(self, state: dict[str, Any], source: str = "the checkpoint") -> None:
-        """Restore from ``state_dict()``'s output after checking it belongs to this network and config."""
+        """Restore from ``state_dict()``'s output after checking it belongs to this network and config.
+
+        Settings that do not change the trajectory (steps, logging, checkpoint and sampling intervals,
+        precision, compile) may differ. The log is cut back to the checkpoint's step.
+
+        Args:
+            state: a state dict from ``state_dict`` (or ``load_checkpoint``).
+            source: how to name the state in error messages.
+
+        Raises:
+            CheckpointError: not a training checkpoint, another architecture (the differing config keys and
+                weights are listed), or another training config (the differences are listed).
+
+        Warns:
+            UserWarning: the checkpoint was written by another number of processes: the weights, optimizer
+                and data order continue exactly, the noise draws do not.
+        """
         if state.get("format") != CHECKPOINT_FORMAT:
             raise CheckpointError(f"{source} is not a scoresde training checkpoint (format "
                                   f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
