@@ -17,18 +17,27 @@ FLOAT64 = torch.float64
 
 
 def append_dims(v: Tensor, ndim: int) -> Tensor:
-    """Append trailing singleton dimensions to ``v`` until it has ``ndim`` dimensions.
+    """Append trailing singleton dimensions: shape `(batch,)` becomes `(batch, 1, …, 1)` with `ndim` dimensions.
 
-    A per-sample coefficient of shape ``(batch,)`` becomes ``(batch, 1, ..., 1)`` and so
-    broadcasts against ``x`` of shape ``(batch, *dims)``; a 0-d tensor stays 0-d-like.
-    (The helper of k-diffusion, written anew.)
+    `append_dims(v, x.ndim)[b, 1, …, 1] = v[b]`, so a per-sample coefficient such as `σ(t)` of shape `(batch,)`
+    broadcasts against `x` of shape `(batch, *dims)`: one code path serves vectors and images. A 0-d tensor
+    becomes `(1, …, 1)`, which broadcasts like a scalar. (The helper of k-diffusion, written anew.)
 
     Args:
-        v: tensor of shape ``(batch,)`` or ``()``.
-        ndim: number of dimensions wanted, at least ``v.ndim``.
+        v: tensor of shape `(batch,)` or `()`.
+        ndim: number of dimensions wanted, at least `v.ndim`.
 
     Returns:
-        A view of ``v`` with ``ndim - v.ndim`` trailing singleton dimensions.
+        A view of `v` with `ndim - v.ndim` trailing singleton dimensions.
+
+    Raises:
+        TypeError: if `v` is not a tensor or `ndim` not an int.
+        ValueError: if `v` already has more than `ndim` dimensions.
+
+    Examples:
+        >>> import torch
+        >>> append_dims(torch.ones(4), 4).shape
+        torch.Size([4, 1, 1, 1])
     """
     if not isinstance(v, Tensor):
         raise TypeError(f"append_dims: v must be a torch.Tensor; got {type(v).__name__}")

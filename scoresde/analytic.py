@@ -1,15 +1,15 @@
 r"""An exact oracle: a Gaussian mixture and its marginals under any linear-Gaussian SDE.
 
-If x_0 ~ Σ_k w_k N(μ_k, Σ_k) and x_t = α(t) x_0 + σ(t) ε, then exactly
+If `x_0 ~ Σ_k w_k N(μ_k, Σ_k)` and `x_t = α(t) x_0 + σ(t) ε`, then exactly
 
     p_t(x) = Σ_k w_k N(x; α μ_k, C_k),   C_k = α² Σ_k + σ² I,
 
-so its density, score ∇ log p_t and noise ε = -σ ∇ log p_t are known in closed form at
+so its density, score `∇ log p_t` and noise `ε = -σ ∇ log p_t` are known in closed form at
 every t. Later modules (samplers, likelihood, heat) are tested and benchmarked against it.
 
-Numerics: all in float64. Each Σ_k = U_k diag(d_k) U_kᵀ is diagonalised once; then
-C_k = U_k diag(α² d_k + σ²) U_kᵀ for every (α, σ), so the inverse and log-determinant at
-any t cost no further factorisation, and log p_t is a log-sum-exp over components.
+Numerics: all in float64. Each `Σ_k = U_k diag(d_k) U_kᵀ` is diagonalised once; then
+`C_k = U_k diag(α² d_k + σ²) U_kᵀ` for every (α, σ), so the inverse and log-determinant at
+any t cost no further factorisation, and `log p_t` is a log-sum-exp over components.
 """
 
 from __future__ import annotations
@@ -36,15 +36,36 @@ __all__ = ["GaussianMixture", "ring_mixture"]
 
 
 class GaussianMixture:
-    r"""p(x) = Σ_k w_k N(x; μ_k, Σ_k) in d dimensions, with exact marginals under any ``SDE``.
+    r"""A Gaussian mixture `p(x) = Σ_k w_k N(x; μ_k, Σ_k)` in d dimensions, with exact marginals under any SDE.
+
+    Under `x_t = α(t) x_0 + σ(t) ε` the marginal is again a mixture,
+
+        p_t(x) = Σ_k w_k N(x; α μ_k, C_k),    C_k = α² Σ_k + σ² I,
+
+    so `log p_t`, the score `∇ log p_t` and the ideal noise `-σ ∇ log p_t` are exact at every t: the oracle
+    that samplers and likelihoods are tested against.
+
+    A sample x may have shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d` (images);
+    results come back in x's dtype, computed in float64.
 
     Args:
-        weights: (K,) positive, summing to 1 (to 1e-6; then renormalised exactly).
-        means: (K, d).
-        covs: (K, d, d), each symmetric positive definite.
+        weights: shape `(K,)`, positive, summing to 1 (to 1e-6; then renormalised exactly).
+        means: shape `(K, d)`.
+        covs: shape `(K, d, d)`, each symmetric positive definite.
 
-    A sample x may have shape (batch, d) or (batch, *dims) with prod(dims) = d (images);
-    results come back in x's dtype, computed in float64.
+    Attributes:
+        weights: `w_k`, float64 `(K,)`.
+        means: `μ_k`, float64 `(K, d)`.
+        covs: `Σ_k`, float64 `(K, d, d)`.
+
+    Raises:
+        TypeError: if an argument is not numeric.
+        ValueError: if a value is not finite, the shapes disagree, a weight is not positive, the weights do not
+            sum to 1, or a covariance is not symmetric positive definite (naming the component).
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456 (the marginals `p_{0t}`, App. B).
     """
 
     def __init__(self, weights: Any, means: Any, covs: Any) -> None:
@@ -85,12 +106,12 @@ class GaussianMixture:
 
     @property
     def dim(self) -> int:
-        """The dimension d."""
+        """The dimension d of the points, `means.shape[1]`."""
         return int(self.means.shape[1])
 
     @property
     def n_components(self) -> int:
-        """The number of components K."""
+        """The number of components K, `weights.numel()`."""
         return int(self.weights.numel())
 
     def __repr__(self) -> str:
@@ -98,20 +119,31 @@ class GaussianMixture:
 
     @property
     def mean(self) -> Tensor:
-        r"""E[x] = Σ_k w_k μ_k, shape (d,)."""
+        r"""The mixture's mean `E[x] = Σ_k w_k μ_k`, float64 of shape `(d,)`."""
         return self.weights @ self.means
 
     @property
     def covariance(self) -> Tensor:
-        r"""Cov[x] = Σ_k w_k (Σ_k + μ_k μ_kᵀ) - E[x] E[x]ᵀ, shape (d, d)."""
+        r"""The mixture's covariance `Cov[x] = Σ_k w_k (Σ_k + μ_k μ_kᵀ) - E[x] E[x]ᵀ`, float64 of shape `(d, d)`."""
         second = torch.einsum("k,kij->ij", self.weights, self.covs + self.means[:, :, None] * self.means[:, None, :])
         m = self.mean
         return second - torch.outer(m, m)
 
     # --- sampling ---
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
-        r"""n exact draws, float64 (n, d), on the generator's device (CPU without one):
-        k ~ Categorical(w), x = μ_k + L_k z with L_k L_kᵀ = Σ_k."""
+        r"""n exact draws `x = μ_k + L_k z`, `k ~ Categorical(w)`, `z ~ N(0, I)`, `L_k L_kᵀ = Σ_k` (Cholesky).
+
+        Args:
+            n: the number of draws, ≥ 1.
+            generator: the source of randomness; the draws are made on its device (the CPU without one).
+
+        Returns:
+            The samples, float64 of shape `(n, d)`.
+
+        Raises:
+            TypeError: if `n` is not an int.
+            ValueError: if `n < 1`.
+        """
         check_positive_int(n, "n")
         dev = generator.device if generator is not None else torch.device("cpu")
         k = torch.multinomial(self.weights.to(dev), n, replacement=True, generator=generator)
@@ -119,7 +151,19 @@ class GaussianMixture:
         return self.means.to(dev)[k] + torch.einsum("nij,nj->ni", self._chol.to(dev)[k], z)
 
     def marginal(self, sde: SDE, t: float) -> GaussianMixture:
-        r"""The mixture p_t at one time t: means α μ_k, covariances α² Σ_k + σ² I."""
+        r"""The mixture `p_t` at one time t: weights `w_k`, means `α(t) μ_k`, covariances `α(t)² Σ_k + σ(t)² I`.
+
+        Args:
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
+            t: one time in `[0, T]`.
+
+        Returns:
+            The [`GaussianMixture`][scoresde.analytic.GaussianMixture] `p_t`.
+
+        Raises:
+            TypeError: if `sde` is not an `SDE` or `t` not real.
+            ValueError: if `t` is not a single time in `[0, T]`.
+        """
         alpha, sigma = self._coefficients(sde, t, None)
         if alpha.numel() != 1:
             raise ValueError(f"t must be a scalar (one time) in marginal; got shape {tuple(alpha.shape)}")
@@ -129,23 +173,90 @@ class GaussianMixture:
 
     # --- densities and scores ---
     def log_prob(self, x: Tensor) -> Tensor:
-        """log p(x) of the mixture itself, shape (batch,)."""
+        """The log-density `log p(x) = log Σ_k w_k N(x; μ_k, Σ_k)` of the mixture itself (a log-sum-exp).
+
+        Args:
+            x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
+
+        Returns:
+            `log p(x)` per sample, shape `(batch,)`, in x's dtype.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor.
+            ValueError: if `x` does not hold d values per sample.
+        """
         return self._evaluate(x, None, None)[0]
 
     def score(self, x: Tensor) -> Tensor:
-        """∇ₓ log p(x) of the mixture itself, the shape of x."""
+        """The score `∇ₓ log p(x) = -Σ_k r_k(x) Σ_k⁻¹ (x - μ_k)` of the mixture itself, `r_k` the responsibilities.
+
+        Args:
+            x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
+
+        Returns:
+            `∇ₓ log p(x)`, the shape and dtype of x.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor.
+            ValueError: if `x` does not hold d values per sample.
+        """
         return self._evaluate(x, None, None)[1]
 
     def marginal_log_prob(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
-        r"""log p_t(x) under ``sde``; t a scalar or of shape (batch,). Shape (batch,)."""
+        r"""The marginal log-density `log p_t(x) = log Σ_k w_k N(x; α μ_k, α² Σ_k + σ² I)` under `sde`.
+
+        Args:
+            x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
+            t: times in `[0, T]`, a scalar or of shape `(batch,)`.
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
+
+        Returns:
+            `log p_t(x)` per sample, shape `(batch,)`, in x's dtype.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
+            ValueError: if `x` does not hold d values per sample, or `t` leaves `[0, T]` or does not match the batch.
+        """
         return self._evaluate(x, t, sde)[0]
 
     def marginal_score(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
-        r"""∇ₓ log p_t(x) = Σ_k r_k(x) · (-C_k⁻¹ (x - α μ_k)), r_k the posterior component weights."""
+        r"""The exact marginal score `∇ₓ log p_t(x) = -Σ_k r_k(x) C_k⁻¹ (x - α μ_k)`, `C_k = α² Σ_k + σ² I`.
+
+        `r_k(x)` are the posterior component weights (responsibilities) under `p_t`.
+
+        Args:
+            x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
+            t: times in `[0, T]`, a scalar or of shape `(batch,)`.
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
+
+        Returns:
+            `∇ₓ log p_t(x)`, the shape and dtype of x.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
+            ValueError: if `x` does not hold d values per sample, or `t` leaves `[0, T]` or does not match the batch.
+        """
         return self._evaluate(x, t, sde)[1]
 
     def marginal_eps(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
-        r"""E[ε | x_t = x] = -σ(t) ∇ₓ log p_t(x), the ideal noise prediction (needs σ(t) > 0)."""
+        r"""The ideal noise prediction `E[ε | x_t = x] = -σ(t) ∇ₓ log p_t(x)` (needs `σ(t) > 0`).
+
+        Args:
+            x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
+            t: times in `[0, T]`, a scalar or of shape `(batch,)`.
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
+
+        Returns:
+            `E[ε | x_t = x]`, the shape and dtype of x.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
+            ValueError: if `x` does not hold d values per sample, or `t` leaves `[0, T]` or does not match the batch,
+                or `σ(t) = 0` (t = 0 under VP and sub-VP).
+
+        References:
+            Vincent 2011, "A Connection Between Score Matching and Denoising Autoencoders", Neural Computation 23(7).
+        """
         _, score, sigma = self._evaluate(x, t, sde)
         zero = sigma <= 0
         if zero.any():
@@ -155,7 +266,17 @@ class GaussianMixture:
         return (-sigma.reshape((-1,) + (1,) * (x.ndim - 1)) * score.to(FLOAT64)).to(x.dtype)
 
     def score_fn(self, sde: SDE) -> Callable[[Tensor, Tensor], Tensor]:
-        """The exact score of the marginals as ``score_fn(x, t)`` for samplers and ``SDE.reverse``."""
+        """The exact marginal score as a function `score_fn(x, t) = ∇ₓ log p_t(x)` for samplers and `SDE.reverse`.
+
+        Args:
+            sde: the SDE whose marginals `p_t` the score is of.
+
+        Returns:
+            `score_fn(x, t)`, calling `marginal_score(x, t, sde)`.
+
+        Raises:
+            TypeError: if `sde` is not an `SDE`.
+        """
         if not isinstance(sde, SDE):
             raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
 
@@ -211,11 +332,23 @@ class GaussianMixture:
 
 def ring_mixture(k: int = 8, radii: tuple[float, float] = (2.0, 4.0), stds: tuple[float, float] = (0.1, 0.3)
                  ) -> GaussianMixture:
-    r"""The 2-D ring of the samplers benchmark: k isotropic Gaussians of equal weight at angles 2πj/k.
+    r"""The 2-D ring of the samplers benchmark: k isotropic Gaussians of equal weight at angles `2πj/k`.
 
-    Component j sits at radius r_j = r_lo + (r_hi - r_lo) j/(k-1) with standard deviation
-    s_lo + (s_hi - s_lo)·((3j mod k)/(k-1)), so neighbours differ in width (the peer tool's target,
+    Component j sits at radius `r_j = r_lo + (r_hi - r_lo) j/(k-1)` with standard deviation
+    `s_lo + (s_hi - s_lo)·((3j mod k)/(k-1))`, so neighbours differ in width (the peer tool's target,
     ../shared/tools/peer_samplers.py, "ring2d").
+
+    Args:
+        k: the number of components, ≥ 2.
+        radii: `(r_lo, r_hi)`, the radii of the first and last components.
+        stds: `(s_lo, s_hi)`, the range of the standard deviations, both > 0.
+
+    Returns:
+        The [`GaussianMixture`][scoresde.analytic.GaussianMixture] in d = 2.
+
+    Raises:
+        TypeError: if `k` is not an int.
+        ValueError: if `k < 2` or a standard deviation is not positive.
     """
     check_positive_int(k, "k")
     if k < 2:

@@ -1,19 +1,19 @@
 r"""The discrete DDPM Markov chain (Ho et al. 2020, "Denoising Diffusion Probabilistic Models").
 
-With β_1..β_N in (0, 1), α_i = 1 - β_i and ᾱ_i = Π_{j≤i} α_j (ᾱ_0 = 1):
+With `β_1..β_N` in (0, 1), `α_i = 1 - β_i` and `ᾱ_i = Π_{j≤i} α_j` (`ᾱ_0 = 1`):
 
-    forward step   q(x_i | x_{i-1}) = N(√α_i x_{i-1}, β_i I)                      ``DDPM.step``
-    closed form    q(x_i | x_0)     = N(√ᾱ_i x_0, (1 - ᾱ_i) I)                    ``DDPM.perturb``
-    posterior      q(x_{i-1} | x_i, x_0) = N(μ̃_i, β̃_i I),                         ``DDPM.posterior``
+    forward step   q(x_i | x_{i-1}) = N(√α_i x_{i-1}, β_i I)                      DDPM.step
+    closed form    q(x_i | x_0)     = N(√ᾱ_i x_0, (1 - ᾱ_i) I)                    DDPM.perturb
+    posterior      q(x_{i-1} | x_i, x_0) = N(μ̃_i, β̃_i I),                         DDPM.posterior
                    μ̃_i = √ᾱ_{i-1} β_i/(1-ᾱ_i) x_0 + √α_i (1-ᾱ_{i-1})/(1-ᾱ_i) x_i,
                    β̃_i = (1-ᾱ_{i-1})/(1-ᾱ_i) β_i
-    mean from ε    μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i                                ``DDPM.mean_from_eps``
+    mean from ε    μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i                                DDPM.mean_from_eps
 
-The last one is μ̃_i with x_0 = (x_i - √(1-ᾱ_i) ε)/√ᾱ_i substituted. (The source document's
-"simple" update (x_i - √β_i ε)/√α_i is not this mean: it removes √β_i ε where the
-posterior removes β_i/√(1-ᾱ_i) ε; see docs/math.md.)
+The last one is `μ̃_i` with `x_0 = (x_i - √(1-ᾱ_i) ε)/√ᾱ_i` substituted. (The source document's
+"simple" update `(x_i - √β_i ε)/√α_i` is not this mean: it removes `√β_i ε` where the
+posterior removes `β_i/√(1-ᾱ_i) ε`; see docs/math.md.)
 
-The chain is the VP SDE observed at t_i = i/N: ``VPSDE.from_ddpm`` and ``VPSDE.to_ddpm``
+The chain is the VP SDE observed at `t_i = i/N`: `VPSDE.from_ddpm` and `VPSDE.to_ddpm`
 map between the two exactly. All coefficients are float64; tensors are cast at the point of use.
 """
 
@@ -32,19 +32,29 @@ __all__ = ["DDPM"]
 
 
 class DDPM:
-    r"""A discrete DDPM chain given by its variances β_1..β_N.
+    r"""A discrete DDPM chain `q(x_i | x_{i-1}) = N(√(1 - β_i) x_{i-1}, β_i I)` given by its variances `β_1..β_N`.
 
-    Indices are the paper's: i ∈ {1, …, N} for the noisy states, i = 0 for the data. An index
-    argument is an ``int`` or an integer tensor of shape ``(batch,)`` (one index per sample).
+    Its marginals are `q(x_i | x_0) = N(√ᾱ_i x_0, (1 - ᾱ_i) I)` with `ᾱ_i = Π_{j≤i} (1 - β_j)`.
+    Indices are the paper's: `i ∈ {1, …, N}` for the noisy states, `i = 0` for the data. An index
+    argument is an `int` or an integer tensor of shape `(batch,)` (one index per sample).
 
     Args:
-        betas: the sequence β_1..β_N, each in (0, 1); e.g. ``scoresde.linear_betas()``.
+        betas: the sequence `β_1..β_N`, each in (0, 1); e.g. `scoresde.linear_betas()`.
 
     Attributes:
-        betas: β_1..β_N, float64, shape (N,).
-        alphas: α_i = 1 - β_i.
-        log_alpha_bars: log ᾱ_0..log ᾱ_N = cumulative Σ log(1 - β_j), shape (N + 1,), entry 0 is 0.
-        alpha_bars: ᾱ_0..ᾱ_N, shape (N + 1,).
+        betas: `β_1..β_N`, float64, shape `(N,)`.
+        N: the number of steps.
+        alphas: `α_i = 1 - β_i`, shape `(N,)`.
+        log_alpha_bars: `log ᾱ_0..log ᾱ_N`, the cumulative sums of `log(1 - β_j)`, shape `(N + 1,)`; entry 0 is 0.
+        alpha_bars: `ᾱ_0..ᾱ_N`, shape `(N + 1,)`.
+
+    Raises:
+        TypeError: if `betas` is not numeric.
+        ValueError: if `betas` is not a non-empty 1-D sequence of finite values in (0, 1).
+
+    References:
+        Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239
+        (eqs. 2, 4, 6-7 and 11).
     """
 
     def __init__(self, betas: Any) -> None:
@@ -87,26 +97,78 @@ class DDPM:
         return append_dims(c.to(device=x.device, dtype=x.dtype), x.ndim)
 
     def time(self, i: Any) -> Tensor:
-        """The SDE time t_i = i/N at which index i sits (DESIGN.md convention), float64."""
+        """The SDE time `t_i = i/N` at which index i sits (the chain is the VP SDE observed there).
+
+        Args:
+            i: an index in `{0..N}`: an int or an integer tensor of shape `(batch,)`.
+
+        Returns:
+            `t_i`, float64 of the shape of `i`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor.
+            ValueError: if `i` has more than one dimension or leaves `{0..N}`.
+        """
         return self._index(i, 0).to(FLOAT64) / self.N
 
     def alpha_bar(self, i: Any) -> Tensor:
-        """ᾱ_i = Π_{j≤i}(1 - β_j), i ∈ {0..N}, float64."""
+        """`ᾱ_i = Π_{j≤i} (1 - β_j)`, the signal variance of `q(x_i | x_0)`; `ᾱ_0 = 1`.
+
+        Args:
+            i: an index in `{0..N}`: an int or an integer tensor of shape `(batch,)`.
+
+        Returns:
+            `ᾱ_i`, float64 of the shape of `i`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor.
+            ValueError: if `i` has more than one dimension or leaves `{0..N}`.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 4.
+        """
         return self.alpha_bars[self._index(i, 0)]
 
     def marginal(self, i: Any) -> tuple[Tensor, Tensor]:
-        """(√ᾱ_i, √(1-ᾱ_i)), the coefficients of x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε, float64."""
+        """The coefficients `(√ᾱ_i, √(1-ᾱ_i))` of `x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε`.
+
+        Args:
+            i: an index in `{0..N}`: an int or an integer tensor of shape `(batch,)`.
+
+        Returns:
+            signal: `√ᾱ_i`, float64 of the shape of `i`.
+            noise: `√(1 - ᾱ_i)`, float64 of the shape of `i` (formed without cancellation near `ᾱ_i = 1`).
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor.
+            ValueError: if `i` has more than one dimension or leaves `{0..N}`.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 4.
+        """
         idx = self._index(i, 0)
         return torch.exp(0.5 * self.log_alpha_bars[idx]), torch.sqrt(self._one_minus_alpha_bars[idx])
 
     # --- sampling the chain ---
     def step(self, x_prev: Tensor, i: Any, noise: Tensor) -> Tensor:
-        r"""One forward step x_i = √(1-β_i) x_{i-1} + √β_i ε, a draw from q(x_i | x_{i-1}).
+        r"""One forward step `x_i = √(1-β_i) x_{i-1} + √β_i ε`, a draw from `q(x_i | x_{i-1})`.
 
         Args:
-            x_prev: x_{i-1}, shape (batch, *dims).
-            i: index in {1..N}: an int or a tensor of shape (batch,).
-            noise: ε ~ N(0, I), the shape of ``x_prev``.
+            x_prev: `x_{i-1}`, shape `(batch, *dims)`.
+            i: index in `{1..N}`: an int or an integer tensor of shape `(batch,)`.
+            noise: `ε ~ N(0, I)`, the shape and dtype of `x_prev`.
+
+        Returns:
+            `x_i`, the shape and dtype of `x_prev`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor, a tensor argument is not floating-point, or the
+                two tensors differ in dtype.
+            ValueError: if `i` has more than one dimension or leaves `{1..N}`.
+            ValueError: if `noise` does not have the shape of `x_prev`, or `i` not its batch size.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 2.
         """
         check_tensor(x_prev, "x_prev")
         check_same_shape(x_prev, check_tensor(noise, "noise"), "x_prev", "noise")
@@ -115,7 +177,25 @@ class DDPM:
                 + self._broadcast(torch.sqrt(self.betas[idx - 1]), x_prev) * noise)
 
     def perturb(self, x0: Tensor, i: Any, noise: Tensor) -> Tensor:
-        r"""The closed form x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε, a draw from q(x_i | x_0); i ∈ {0..N}."""
+        r"""The closed form `x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε`, a draw from `q(x_i | x_0)`.
+
+        Args:
+            x0: the data `x_0`, shape `(batch, *dims)`.
+            i: index in `{0..N}`: an int or an integer tensor of shape `(batch,)`.
+            noise: `ε ~ N(0, I)`, the shape and dtype of `x0`.
+
+        Returns:
+            `x_i`, the shape and dtype of `x0`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor, a tensor argument is not floating-point, or the
+                two tensors differ in dtype.
+            ValueError: if `i` has more than one dimension or leaves `{0..N}`.
+            ValueError: if `noise` does not have the shape of `x0`, or `i` not its batch size.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 4.
+        """
         check_tensor(x0, "x0")
         check_same_shape(x0, check_tensor(noise, "noise"), "x0", "noise")
         a, s = self.marginal(i)
@@ -123,12 +203,24 @@ class DDPM:
 
     # --- the reverse direction ---
     def posterior_coefficients(self, i: Any) -> tuple[Tensor, Tensor, Tensor]:
-        r"""The posterior q(x_{i-1} | x_i, x_0) = N(c_0 x_0 + c_i x_i, β̃_i I) for i ∈ {1..N}:
+        r"""The coefficients of the posterior `q(x_{i-1} | x_i, x_0) = N(c_0 x_0 + c_i x_i, β̃_i I)`:
 
-        c_0 = √ᾱ_{i-1} β_i/(1-ᾱ_i),  c_i = √α_i (1-ᾱ_{i-1})/(1-ᾱ_i),  β̃_i = (1-ᾱ_{i-1})/(1-ᾱ_i) β_i.
+            c_0 = √ᾱ_{i-1} β_i/(1-ᾱ_i),   c_i = √α_i (1-ᾱ_{i-1})/(1-ᾱ_i),   β̃_i = (1-ᾱ_{i-1})/(1-ᾱ_i) β_i.
+
+        Args:
+            i: index in `{1..N}`: an int or an integer tensor of shape `(batch,)`.
 
         Returns:
-            (c_0, c_i, β̃_i), float64 tensors of the shape of ``i``.
+            c_0: the weight of `x_0` in the mean, float64 of the shape of `i`.
+            c_i: the weight of `x_i` in the mean, float64 of the shape of `i`.
+            var: the variance `β̃_i`, float64 of the shape of `i`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor.
+            ValueError: if `i` has more than one dimension or leaves `{1..N}`.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eqs. 6-7.
         """
         idx = self._index(i, 1)
         beta, alpha = self.betas[idx - 1], self.alphas[idx - 1]
@@ -138,10 +230,27 @@ class DDPM:
         return c0, ci, one_minus_prev / one_minus * beta
 
     def posterior(self, x0: Tensor, x_t: Tensor, i: Any) -> tuple[Tensor, Tensor]:
-        r"""Mean μ̃_i(x_i, x_0) and variance β̃_i of q(x_{i-1} | x_i, x_0).
+        r"""Mean `μ̃_i = c_0 x_0 + c_i x_i` and variance `β̃_i` of the posterior `q(x_{i-1} | x_i, x_0)`.
+
+        The coefficients are those of `posterior_coefficients`.
+
+        Args:
+            x0: the data `x_0`, shape `(batch, *dims)`.
+            x_t: the noisy state `x_i`, the shape and dtype of `x0`.
+            i: index in `{1..N}`: an int or an integer tensor of shape `(batch,)`.
 
         Returns:
-            (mean of the shape of ``x_t``, β̃_i as a float64 tensor of the shape of ``i``).
+            mean: `μ̃_i(x_i, x_0)`, the shape and dtype of `x_t`.
+            var: `β̃_i`, float64 of the shape of `i`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor, a tensor argument is not floating-point, or the
+                two tensors differ in dtype.
+            ValueError: if `i` has more than one dimension or leaves `{1..N}`.
+            ValueError: if `x_t` does not have the shape of `x0`, or `i` not its batch size.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eqs. 6-7.
         """
         check_tensor(x0, "x0")
         check_same_shape(x0, check_tensor(x_t, "x_t"), "x0", "x_t")
@@ -149,9 +258,27 @@ class DDPM:
         return self._broadcast(c0, x_t) * x0 + self._broadcast(ci, x_t) * x_t, var
 
     def mean_from_eps(self, x_t: Tensor, i: Any, eps: Tensor) -> Tensor:
-        r"""μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i: the posterior mean with x_0 written through the noise ε.
+        r"""The DDPM mean `μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i`: the posterior mean with `x_0` written through `ε`.
 
-        Equal to ``posterior(x0, x_t, i)[0]`` when ε is the noise that made x_i from x_0.
+        Equal to `posterior(x0, x_t, i)[0]` when ε is the noise that made `x_i` from `x_0`; with a network's
+        `ε_θ(x_i, i)` it is Ho et al.'s `μ_θ`. (The source document's `(x_i - √β_i ε)/√α_i` is not this mean.)
+
+        Args:
+            x_t: the noisy state `x_i`, shape `(batch, *dims)`.
+            i: index in `{1..N}`: an int or an integer tensor of shape `(batch,)`.
+            eps: the noise (or its prediction) `ε`, the shape and dtype of `x_t`.
+
+        Returns:
+            `μ`, the shape and dtype of `x_t`.
+
+        Raises:
+            TypeError: if `i` is not an int or an integer tensor, a tensor argument is not floating-point, or the
+                two tensors differ in dtype.
+            ValueError: if `i` has more than one dimension or leaves `{1..N}`.
+            ValueError: if `eps` does not have the shape of `x_t`, or `i` not its batch size.
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 11.
         """
         check_tensor(x_t, "x_t")
         check_same_shape(x_t, check_tensor(eps, "eps"), "x_t", "eps")

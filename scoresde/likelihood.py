@@ -1,30 +1,30 @@
 r"""Exact log-likelihoods through the probability-flow ODE and the instantaneous change of variables.
 
-The probability-flow ODE of an ``SDE`` (Song et al. 2021, "Score-Based Generative Modeling through Stochastic
-Differential Equations", eq. 13) carries p_{t_min} to p_T:
+The probability-flow ODE of an `SDE` (Song et al. 2021, "Score-Based Generative Modeling through Stochastic
+Differential Equations", eq. 13) carries `p_{t_min}` to `p_T`:
 
     dx/dt = h(x, t) = f(t) x - ½ g(t)² s(x, t),    s(x, t) ≈ ∇ₓ log p_t(x).
 
-Along a solution x(t) of dx/dt = h, the density obeys the instantaneous change of variables (Chen et al. 2018,
+Along a solution `x(t)` of `dx/dt = h`, the density obeys the instantaneous change of variables (Chen et al. 2018,
 "Neural Ordinary Differential Equations", Theorem 1):
 
     d log p_t(x(t)) / dt = -∇·h(x(t), t) = -( D f(t) - ½ g(t)² ∇·s(x(t), t) ),
 
-D the number of values per sample. Integrating from t_min to T (Song et al. 2021, App. D.2):
+D the number of values per sample. Integrating from `t_min` to T (Song et al. 2021, App. D.2):
 
     log p_{t_min}(x) = log p_T(x(T)) + ∫_{t_min}^{T} ∇·h(x(t), t) dt
                      ≈ prior_logp(x(T)) + delta_logp,
 
-where p_T is replaced by the SDE's prior (``SDE.prior_logp``) and the integral is ``delta_logp``. The pair
-(x, ∫∇·h) is one augmented ODE, solved by ``torchdiffeq.odeint`` with an adaptive Runge–Kutta method.
+where `p_T` is replaced by the SDE's prior (`SDE.prior_logp`) and the integral is `delta_logp`. The pair
+`(x, ∫∇·h)` is one augmented ODE, solved by `torchdiffeq.odeint` with an adaptive Runge–Kutta method.
 
-The divergence ∇·s is either exact (D vector–Jacobian products per evaluation, by autograd) or the
-Skilling–Hutchinson estimate ∇·s ≈ (1/k) Σ_j v_jᵀ (∂s/∂x) v_j with E[v vᵀ] = I (Skilling 1989; Hutchinson 1989),
-the probes v_j drawn once and held fixed along the whole trajectory as in FFJORD (Grathwohl et al. 2019). Since
-x(t) does not depend on the probes, the estimate of ∫∇·h is then Σ_j v_jᵀ (∫ ∂h/∂x dt) v_j / k, unbiased for the
-exact integral (up to the solver's error).
+The divergence `∇·s` is either exact (D vector–Jacobian products per evaluation, by autograd) or the
+Skilling–Hutchinson estimate `∇·s ≈ (1/k) Σ_j v_jᵀ (∂s/∂x) v_j` with `E[v vᵀ] = I` (Skilling 1989; Hutchinson 1989),
+the probes `v_j` drawn once and held fixed along the whole trajectory as in FFJORD (Grathwohl et al. 2019). Since
+`x(t)` does not depend on the probes, the estimate of `∫∇·h` is then `Σ_j v_jᵀ (∫ ∂h/∂x dt) v_j / k`, unbiased for
+the exact integral (up to the solver's error).
 
-``bits_per_dim`` turns this into bits per dimension for 8-bit images with uniform dequantization; its docstring
+`bits_per_dim` turns this into bits per dimension for 8-bit images with uniform dequantization; its docstring
 derives every constant. docs/likelihood.md gives the measured accuracy against the exact Gaussian-mixture oracle.
 """
 
@@ -44,30 +44,32 @@ from scoresde.sde import SDE, ScoreFn
 __all__ = ["PROBES", "SOLVERS", "TRACES", "LikelihoodResult", "bits_per_dim", "log_likelihood"]
 
 TRACES = ("exact", "hutchinson")
-"""The divergence estimators of ``log_likelihood``."""
+"""The divergence estimators of `log_likelihood`: `Σ_i ∂s_i/∂x_i` by autograd, or `(1/k) Σ_j v_jᵀ (∂s/∂x) v_j`."""
 
 PROBES = ("rademacher", "gaussian")
 """The probe distributions of the Hutchinson estimator: ±1 entries, or standard normal entries."""
 
 _ORDERS = {"dopri5": 5, "dopri8": 8, "bosh3": 3, "fehlberg2": 2, "adaptive_heun": 2}
 SOLVERS = tuple(_ORDERS)
-"""The adaptive torchdiffeq methods ``log_likelihood`` accepts. Fixed-step methods are left out on purpose: a
-likelihood needs the error control that ``rtol``/``atol`` give, and one fixed step from t_min to T would be silent
+"""The adaptive torchdiffeq methods `log_likelihood` accepts. Fixed-step methods are left out on purpose: a
+likelihood needs the error control that `rtol`/`atol` give, and one fixed step from `t_min` to T would be silent
 nonsense."""
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: == on tensor fields would not give a bool
 class LikelihoodResult:
-    r"""What ``log_likelihood`` returns. All tensors are detached, of shape (batch,) unless stated, in x's dtype.
+    r"""What `log_likelihood` returns: `logp = prior_logp + delta_logp`, the NFE and the latent `z = x(T)`.
+
+    All tensors are detached, of shape `(batch,)` unless stated, in x's dtype.
 
     Attributes:
-        logp: log p_{t_min}(x) in nats, per sample; exactly ``prior_logp + delta_logp``.
+        logp: `log p_{t_min}(x)` in nats, per sample; exactly `prior_logp + delta_logp`.
         nfe: the number of score evaluations made (every evaluation of the ODE's right-hand side, rejected
             steps and the step-size initialisation included). Each evaluation also makes D vector–Jacobian
-            products (``trace="exact"``) or ``probes`` of them (``"hutchinson"``), one backward pass each.
-        prior_logp: log of the SDE's prior at the ODE's end point, log N(z; 0, prior_std² I).
-        delta_logp: ∫_{t_min}^{T} ∇·h(x(t), t) dt, the change of log-density along the flow.
-        z: the end point x(T) of the probability-flow ODE, of the shape of x (the latent).
+            products (`trace="exact"`) or `probes` of them (`"hutchinson"`), one backward pass each.
+        prior_logp: log of the SDE's prior at the ODE's end point, `log N(z; 0, prior_std² I)`.
+        delta_logp: `∫_{t_min}^{T} ∇·h(x(t), t) dt`, the change of log-density along the flow.
+        z: the end point `x(T)` of the probability-flow ODE, of the shape of x (the latent).
     """
 
     logp: Tensor
@@ -215,54 +217,69 @@ def log_likelihood(
     t_min: float = 1e-5,
     generator: torch.Generator | None = None,
 ) -> LikelihoodResult:
-    r"""log p_{t_min}(x) in nats per sample, through the probability-flow ODE and the instantaneous change of
-    variables (Chen et al. 2018, Theorem 1; Song et al. 2021, App. D.2; Grathwohl et al. 2019, FFJORD).
+    r"""`log p_{t_min}(x) = log p_T(x(T)) + ∫ ∇·h dt` in nats, by the probability-flow ODE and a change of variables.
 
-    With the drift h(x, t) = f(t) x - ½ g(t)² s(x, t) of the probability-flow ODE and D values per sample,
+    With the drift `h(x, t) = f(t) x - ½ g(t)² s(x, t)` of the probability-flow ODE and D values per sample,
     the augmented ODE
 
         dx/dt = h(x, t),    dΔ/dt = ∇·h(x, t) = D f(t) - ½ g(t)² ∇·s(x, t),    x(t_min) = x, Δ(t_min) = 0,
 
-    is solved from t_min to T = ``sde.T`` by ``torchdiffeq.odeint``, and
+    is solved from `t_min` to `T = sde.T` by `torchdiffeq.odeint`, and
 
         log p_{t_min}(x) = log p_T(x(T)) + Δ(T) ≈ log N(x(T); 0, prior_std² I) + Δ(T)
-                         = ``prior_logp`` + ``delta_logp``.
+                         = prior_logp + delta_logp.
 
-    This is the density of the marginal at t_min, the time the ODE starts from, not of the data at t = 0: at
+    This is the density of the marginal at `t_min`, the time the ODE starts from, not of the data at t = 0: at
     t = 0 the score of real data (discrete pixels, data on a manifold) is unbounded and the ODE stiff, so Song et
-    al. start at t_min = 1e-5. Two approximations remain: the solver's error (``rtol``, ``atol``) and the prior in
-    place of p_T (for the default VP SDE, ᾱ(1) = 4.3e-5, so p_T is N(0, I) up to O(√ᾱ(1)·|E x|) in log-density).
+    al. start at `t_min = 1e-5`. Two approximations remain: the solver's error (`rtol`, `atol`) and the prior in
+    place of `p_T` (for the default VP SDE, `ᾱ(1) = 4.3e-5`, so `p_T` is `N(0, I)` up to `O(√ᾱ(1)·|E x|)` in
+    log-density).
 
-    Divergence ∇·s:
-        - ``trace="exact"``: Σ_i ∂s_i/∂x_i by autograd, D vector–Jacobian products per evaluation with the basis
-          vectors, one backward pass each on the forward's graph (fine for small D; its cost grows like D).
-        - ``trace="hutchinson"``: (1/k) Σ_j v_jᵀ (∂s/∂x) v_j with k = ``probes`` vectors v_j, Rademacher (±1) or
-          standard Gaussian (``probe``), drawn once from ``generator`` before the solve and held fixed along the
-          trajectory (FFJORD). Each sample gets its own probes. Unbiased: E[v vᵀ] = I. For a symmetric Jacobian J (an
-          exact score's is a Hessian) the Rademacher probe has the smaller variance, 2 Σ_{i≠j} J_ij² against
-          2 ‖J‖_F² for the Gaussian one (Hutchinson 1989). The term D f(t) is exact; only ∇·s is estimated.
+    The divergence `∇·s`:
+
+    - `trace="exact"`: `Σ_i ∂s_i/∂x_i` by autograd, D vector–Jacobian products per evaluation with the basis
+      vectors, one backward pass each on the forward's graph (fine for small D; its cost grows like D).
+    - `trace="hutchinson"`: `(1/k) Σ_j v_jᵀ (∂s/∂x) v_j` with `k = probes` vectors `v_j`, Rademacher (±1) or
+      standard Gaussian (`probe`), drawn once from `generator` before the solve and held fixed along the
+      trajectory (FFJORD). Each sample gets its own probes. Unbiased: `E[v vᵀ] = I`. For a symmetric Jacobian J
+      (an exact score's is a Hessian) the Rademacher probe has the smaller variance, `2 Σ_{i≠j} J_ij²` against
+      `2 ‖J‖_F²` for the Gaussian one (Hutchinson 1989). The term `D f(t)` is exact; only `∇·s` is estimated.
 
     The score is assumed to act on each sample independently (no coupling across the batch). Nothing is
     differentiated through: the result is detached.
 
     Args:
-        score_fn: ``score_fn(x, t) -> ∇ₓ log p_t(x)``, differentiable in x; t of shape (batch,) in x's dtype.
-        sde: the forward SDE; its ``_drift_coef``, ``_g2`` and ``prior_logp`` are used.
-        x: data of shape (batch, *dims), float32 or float64 (the ODE runs in x's dtype).
-        trace: ``"exact"`` or ``"hutchinson"``.
+        score_fn: `score_fn(x, t) -> ∇ₓ log p_t(x)`, differentiable in x; t of shape `(batch,)` in x's dtype.
+        sde: the forward SDE; its `_drift_coef`, `_g2` and `prior_logp` are used.
+        x: data of shape `(batch, *dims)`, float32 or float64 (the ODE runs in x's dtype).
+        trace: `"exact"` or `"hutchinson"`.
         probes: k ≥ 1, the number of Hutchinson probes per sample (ignored for the exact trace).
-        probe: ``"rademacher"`` or ``"gaussian"``.
-        solver: an adaptive torchdiffeq method, one of ``SOLVERS`` (default ``"dopri5"``).
-        rtol, atol: the solver's tolerances (> 0), applied to x and to Δ.
-        t_min: the start time, 0 < t_min < T.
+        probe: `"rademacher"` or `"gaussian"`.
+        solver: an adaptive torchdiffeq method, one of `SOLVERS` (default `"dopri5"`).
+        rtol: the solver's relative tolerance (> 0), applied to x and to Δ.
+        atol: the solver's absolute tolerance (> 0), applied to x and to Δ.
+        t_min: the start time, `0 < t_min < T`.
         generator: the source of the Hutchinson probes (unused by the exact trace).
 
     Returns:
-        A ``LikelihoodResult``: ``logp = prior_logp + delta_logp`` (batch,), ``nfe``, and the end point ``z``.
+        A [`LikelihoodResult`][scoresde.likelihood.LikelihoodResult]: `logp = prior_logp + delta_logp`
+            `(batch,)`, `nfe`, and the end point `z`.
 
     Raises:
-        TypeError, ValueError: for a bad argument (named, with what it got and what is allowed), or for a
-            ``score_fn`` that returns the wrong type or shape, no graph to x, or non-finite values (naming t).
+        TypeError: for an argument of the wrong type (named, with what it got and what is allowed), or a
+            `score_fn` that returns no tensor or another dtype (naming t).
+        ValueError: for an argument's value out of range or an unknown name (the error lists the valid ones), or
+            a `score_fn` that returns the wrong shape, no graph to x, or non-finite values (naming t).
+
+    References:
+        - Chen, Rubanova, Bettencourt & Duvenaud 2018, "Neural Ordinary Differential Equations", NeurIPS,
+          arXiv:1806.07366, Theorem 1.
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. D.2.
+        - Grathwohl, Chen, Bettencourt, Sutskever & Duvenaud 2019, "FFJORD: Free-form Continuous Dynamics for
+          Scalable Reversible Generative Models", ICLR, arXiv:1810.01367.
+        - Hutchinson 1989, "A stochastic estimator of the trace of the influence matrix for Laplacian smoothing
+          splines"; Skilling 1989, "The eigenvalues of mega-dimensional matrices".
     """
     if not callable(score_fn):
         raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
@@ -312,40 +329,51 @@ def bits_per_dim(
     dtype: torch.dtype = torch.float32,
     **likelihood_kwargs: Any,
 ) -> Tensor:
-    r"""Bits per dimension of 8-bit images under the model p_x of ``log_likelihood``, with uniform dequantization.
+    r"""Bits per dimension `-log₂ p_v(n + u)/D = -log p_x(x)/(D log 2) + 7` of 8-bit images, uniformly dequantized.
 
-    The model is a density p_x on the scaled space [-1, 1]^D. The images are integers n ∈ {0, …, 255}^D,
-    D = C·H·W. Uniform dequantization (Theis et al. 2016; Song et al. 2021, App. D.2) adds u ~ U[0, 1)^D,
-    drawn from ``generator``:
+    The model is a density `p_x` on the scaled space `[-1, 1]^D` (that of `log_likelihood`). The images are
+    integers `n ∈ {0, …, 255}^D`, `D = C·H·W`. Uniform dequantization (Theis et al. 2016; Song et al. 2021,
+    App. D.2) adds `u ~ U[0, 1)^D`, drawn from `generator`:
 
         v = n + u ∈ [0, 256)^D,    x = 2 v / 256 - 1 = v / 128 - 1 ∈ [-1, 1)^D
 
     (in float32, 255 + u may round up to 256, giving x = 1).
 
-    Change of variables. The map v ↦ x is affine with ∂x_i/∂v_i = 2/256 = 1/128 in each of the D dimensions, so
-    |det ∂x/∂v| = (2/256)^D and
+    Change of variables. The map `v ↦ x` is affine with `∂x_i/∂v_i = 2/256 = 1/128` in each of the D dimensions,
+    so `|det ∂x/∂v| = (2/256)^D` and
 
         p_v(v) = p_x(x) · (2/256)^D,    log p_v(v) = log p_x(x) + D log(2/256) = log p_x(x) - D log 128.
 
-    Bits per dimension is -log₂ p_v(v) / D, i.e. with log₂ a = log a / log 2,
+    Bits per dimension is `-log₂ p_v(v) / D`, i.e. with `log₂ a = log a / log 2`,
 
         bpd = -(log p_x(x) + D log(2/256)) / (D log 2) = -log p_x(x) / (D log 2) + log₂ 128
             = -log p_x(x) / (D log 2) + 7.
 
-    (Check: p_x uniform on [-1, 1]^D has log p_x = -D log 2, giving bpd = 1 + 7 = 8 bits, the cost of 256 equally
-    likely levels.) Since P(n) = ∫_{[0,1)^D} p_v(n + u) du ≥ exp E_u[log p_v(n + u)] (Jensen), the expected bpd
-    is an upper bound on the discrete model's -log₂ P(n) / D. Here log p_x is ``log_likelihood``'s log p_{t_min}.
+    (Check: `p_x` uniform on `[-1, 1]^D` has `log p_x = -D log 2`, giving bpd = 1 + 7 = 8 bits, the cost of 256
+    equally likely levels.) Since `P(n) = ∫_{[0,1)^D} p_v(n + u) du ≥ exp E_u[log p_v(n + u)]` (Jensen), the
+    expected bpd is an upper bound on the discrete model's `-log₂ P(n) / D`. Here `log p_x` is `log_likelihood`'s
+    `log p_{t_min}`.
 
     Args:
-        score_fn: the model's score in the [-1, 1] space, as for ``log_likelihood``.
+        score_fn: the model's score in the [-1, 1] space, as for `log_likelihood`.
         sde: the forward SDE.
-        images: uint8 tensor of shape (batch, C, H, W) (any (batch, *dims) is accepted), values 0…255.
-        generator: draws u first (``torch.rand`` of the images' shape, in ``dtype``), then the Hutchinson probes.
+        images: uint8 tensor of shape `(batch, C, H, W)` (any `(batch, *dims)` is accepted), values 0…255.
+        generator: draws u first (`torch.rand` of the images' shape, in `dtype`), then the Hutchinson probes.
         dtype: float32 or float64, the dtype of x and of the ODE solve.
-        **likelihood_kwargs: passed to ``log_likelihood`` (``trace``, ``probes``, ``solver``, ``rtol``, ...).
+        **likelihood_kwargs: passed to `log_likelihood` (`trace`, `probes`, `solver`, `rtol`, ...).
 
     Returns:
-        bpd per image, shape (batch,), in ``dtype``.
+        bpd per image, shape `(batch,)`, in `dtype`.
+
+    Raises:
+        TypeError: if `images` is not a uint8 tensor, `dtype` not float32 or float64, or `generator` not a
+            `torch.Generator`; and as `log_likelihood`.
+        ValueError: if `images` has no batch dimension or no values; and as `log_likelihood`.
+
+    References:
+        - Theis, van den Oord & Bethge 2016, "A note on the evaluation of generative models", ICLR, arXiv:1511.01844.
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. D.2.
     """
     if not isinstance(images, Tensor):
         raise TypeError(f"images must be a torch.Tensor of dtype uint8; got {type(images).__name__}")

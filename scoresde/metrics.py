@@ -1,19 +1,19 @@
 r"""Distances between point sets, to score samplers against exact samples.
 
-* ``sliced_wasserstein`` / ``SlicedWasserstein``: the sliced Wasserstein-p distance (Rabin et al. 2011,
+* `sliced_wasserstein` / `SlicedWasserstein`: the sliced Wasserstein-p distance (Rabin et al. 2011,
   "Wasserstein Barycenter and its Application to Texture Mixing"; Bonneel et al. 2015, "Sliced and Radon
   Wasserstein Barycenters of Measures"),
 
       SW_p(μ, ν)^p = E_θ [ W_p(θ#μ, θ#ν)^p ],   θ uniform on the unit sphere,
 
-  estimated with L random directions. In one dimension W_p is a distance between quantile functions,
-  W_p(a, b)^p = ∫₀¹ |F_a⁻¹(u) - F_b⁻¹(u)|^p du, so each direction costs one sort.
-* ``mmd``: the unbiased estimate of the squared maximum mean discrepancy with a sum of Gaussian kernels
+  estimated with L random directions. In one dimension `W_p` is a distance between quantile functions,
+  `W_p(a, b)^p = ∫₀¹ |F_a⁻¹(u) - F_b⁻¹(u)|^p du`, so each direction costs one sort.
+* `mmd`: the unbiased estimate of the squared maximum mean discrepancy with a sum of Gaussian kernels
   (Gretton et al. 2012, "A Kernel Two-Sample Test", eq. 3).
-* ``moment_errors``: the error of the sample mean and covariance against known ones.
+* `moment_errors`: the error of the sample mean and covariance against known ones.
 
-A point set is a tensor of shape (n,) (n points on the line), (n, d) or (n, *dims) (images, flattened to
-d = prod(dims)). Everything is computed in float64 and returned as a Python float.
+A point set is a tensor of shape `(n,)` (n points on the line), `(n, d)` or `(n, *dims)` (images, flattened to
+`d = prod(dims)`). Everything is computed in float64 and returned as a Python float.
 """
 
 from __future__ import annotations
@@ -74,26 +74,42 @@ def _check_p(p: Any) -> float:
 
 
 class SlicedWasserstein:
-    r"""The sliced Wasserstein-p distance to a fixed reference set, whose projections are sorted once.
+    r"""The sliced Wasserstein-p distance `SW_p(x, y)^p = (1/L) Σ_l W_p(θ_l·x, θ_l·y)^p` to a fixed reference set y.
 
-    ``SlicedWasserstein(y, ...)(x)`` equals ``sliced_wasserstein(x, y, ...)``; keep the object when many
-    sets are scored against one large reference (a benchmark's exact samples).
+    The reference's projections are sorted once. `SlicedWasserstein(y, ...)(x)` equals
+    `sliced_wasserstein(x, y, ...)`; keep the object when many sets are scored against one large reference (a
+    benchmark's exact samples).
 
-    With m reference points and n points in x, along each direction θ_l the sorted projections
-    a_(1..n) of x are matched to the reference quantiles b_(j(i)) at levels (i + ½)/n,
-    j(i) = ⌊(i + ½) m / n⌋ (0-based), and
+    With m reference points and n points in x, along each direction `θ_l` the sorted projections
+    `a_(1..n)` of x are matched to the reference quantiles `b_(j(i))` at levels `(i + ½)/n`,
+    `j(i) = ⌊(i + ½) m / n⌋` (0-based), and
 
         SW_p^p ≈ (1/L) Σ_l (1/n) Σ_i |a_(i) - b_(j(i))|^p.
 
     When m = n this is the exact sliced distance between the two empirical measures; when m = r·n it is a
-    lower-variance estimate of SW_p(x, ν) for the distribution ν the reference was drawn from.
+    lower-variance estimate of `SW_p(x, ν)` for the distribution ν the reference was drawn from.
 
     Args:
-        reference: the reference set y, shape (m,), (m, d) or (m, *dims).
-        projections: the number L of random directions (uniform on the sphere, drawn from ``generator``),
-            or a tensor (L, d) of directions (each row normalised here).
+        reference: the reference set y, shape `(m,)`, `(m, d)` or `(m, *dims)`.
+        projections: the number L of random directions (uniform on the sphere, drawn from `generator`),
+            or a tensor `(L, d)` of directions (each row normalised here).
         generator: the random directions' generator; a fixed one gives the same directions every time.
-        p: the order p >= 1.
+        p: the order p ≥ 1.
+
+    Attributes:
+        directions: the unit directions `θ_l`, float64 `(L, d)`.
+        p: the order p.
+
+    Raises:
+        TypeError: if `reference` or a directions tensor is not floating-point, or `projections` or `p` has the
+            wrong type.
+        ValueError: if `reference` is empty or not finite, `projections < 1`, a directions tensor is not `(L, d)`
+            or holds a zero row, or `p < 1`.
+
+    References:
+        - Rabin, Peyré, Delon & Bernot 2011, "Wasserstein Barycenter and its Application to Texture Mixing", SSVM.
+        - Bonneel, Rabin, Peyré & Pfister 2015, "Sliced and Radon Wasserstein Barycenters of Measures", Journal of
+          Mathematical Imaging and Vision 51.
     """
 
     def __init__(self, reference: Tensor, projections: int | Tensor = 256, *,
@@ -105,11 +121,22 @@ class SlicedWasserstein:
 
     @property
     def dim(self) -> int:
-        """The dimension d of the points."""
+        """The dimension d of the points, `directions.shape[1]`."""
         return int(self.directions.shape[1])
 
     def __call__(self, x: Tensor) -> float:
-        """SW_p between the points x and the reference."""
+        r"""`SW_p(x, y) = ((1/L) Σ_l (1/n) Σ_i |a_(i) - b_(j(i))|^p)^{1/p}` between the points x and the reference y.
+
+        Args:
+            x: the point set, shape `(n,)`, `(n, d)` or `(n, *dims)`, with the reference's d.
+
+        Returns:
+            `SW_p` as a float.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor.
+            ValueError: if `x` is empty, not finite, or has another d.
+        """
         pts = _points(x, "x")
         if pts.shape[1] != self.dim:
             raise ValueError(f"x must have d = {self.dim} values per point, like the reference; "
@@ -127,21 +154,32 @@ class SlicedWasserstein:
 
 def sliced_wasserstein(x: Tensor, y: Tensor, projections: int | Tensor = 256, *,
                        generator: torch.Generator | None = None, p: float = 2.0) -> float:
-    r"""Sliced Wasserstein-p distance between the point sets x (n points) and y (m points).
+    r"""Sliced Wasserstein-p distance `SW_p(x, y)^p = (1/L) Σ_l W_p(θ_l·x, θ_l·y)^p` between two point sets.
 
-    SW_p(x, y)^p = (1/L) Σ_l W_p(θ_l·x, θ_l·y)^p over L random unit directions θ_l (Rabin et al. 2011;
-    Bonneel et al. 2015). In one dimension W_p matches sorted values: the i-th smallest projection of x
-    is paired with the quantile (i + ½)/n of y's projections (the i-th smallest when m = n, where the
-    result is the exact empirical distance and symmetric in x and y). See ``SlicedWasserstein``.
+    The average runs over L random unit directions `θ_l`. In one dimension `W_p` matches sorted values: the i-th
+    smallest projection of x is paired with the quantile `(i + ½)/n` of y's projections (the i-th smallest when
+    m = n, where the result is the exact empirical distance and symmetric in x and y). See
+    [`SlicedWasserstein`][scoresde.metrics.SlicedWasserstein].
 
     Args:
-        x, y: point sets of shape (n,), (n, d) or (n, *dims), any sizes n, m >= 1, the same d.
-        projections: number L of random directions, or a tensor (L, d) of directions.
+        x: the first point set, n ≥ 1 points of shape `(n,)`, `(n, d)` or `(n, *dims)`.
+        y: the second point set, m ≥ 1 points of the same d (any m).
+        projections: number L of random directions, or a tensor `(L, d)` of directions.
         generator: the directions' random generator (a fixed one makes the result reproducible).
-        p: the order p >= 1.
+        p: the order p ≥ 1.
 
     Returns:
-        SW_p as a float (same units as the points: SW_p(c·x, c·y) = |c|·SW_p(x, y)).
+        `SW_p` as a float (same units as the points: `SW_p(c·x, c·y) = |c|·SW_p(x, y)`).
+
+    Raises:
+        TypeError: if `x` or `y` is not a floating-point tensor, or `projections` or `p` has the wrong type.
+        ValueError: if a set is empty or not finite, the d's differ, `projections < 1` or a directions tensor
+            is malformed, or `p < 1`.
+
+    References:
+        - Rabin, Peyré, Delon & Bernot 2011, "Wasserstein Barycenter and its Application to Texture Mixing", SSVM.
+        - Bonneel, Rabin, Peyré & Pfister 2015, "Sliced and Radon Wasserstein Barycenters of Measures", Journal of
+          Mathematical Imaging and Vision 51.
     """
     pts = _points(x, "x")
     ref = _points(y, "y")
@@ -173,23 +211,32 @@ def _kernel_sum(a: Tensor, b: Tensor, inv_two_h2: Tensor, block: int = 2048) -> 
 
 
 def mmd(x: Tensor, y: Tensor, bandwidths: float | Sequence[float] | None = None) -> float:
-    r"""Unbiased squared maximum mean discrepancy MMD²_u between the samples x and y (Gretton et al. 2012).
+    r"""Unbiased squared maximum mean discrepancy `MMD²_u` between the samples x and y.
 
-    With k(a, b) = Σ_h exp(-‖a - b‖² / (2h²)),
+    With `k(a, b) = Σ_h exp(-‖a - b‖² / (2h²))`,
 
         MMD²_u = Σ_{i≠j} k(x_i, x_j) / (n(n-1)) + Σ_{i≠j} k(y_i, y_j) / (m(m-1)) - 2 Σ_{i,j} k(x_i, y_j) / (nm),
 
-    an unbiased estimate of MMD² = ‖E φ(x) - E φ(y)‖², zero iff the distributions agree (the Gaussian kernel
+    an unbiased estimate of `MMD² = ‖E φ(x) - E φ(y)‖²`, zero iff the distributions agree (the Gaussian kernel
     is characteristic). Being unbiased it can come out slightly negative when they agree.
 
     Args:
-        x, y: samples of shape (n,), (n, d) or (n, *dims), n, m >= 2, the same d.
-        bandwidths: the kernel widths h (one or several, each > 0). Default: the median heuristic, h_med
-            times (1/4, 1/2, 1, 2, 4), h_med the median pairwise distance of the pooled samples (of at most
+        x: the first sample, n ≥ 2 points of shape `(n,)`, `(n, d)` or `(n, *dims)`.
+        y: the second sample, m ≥ 2 points of the same d.
+        bandwidths: the kernel widths h (one or several, each > 0). Default: the median heuristic, `h_med`
+            times (1/4, 1/2, 1, 2, 4), `h_med` the median pairwise distance of the pooled samples (of at most
             2000 of them, evenly strided, so the default is deterministic).
 
     Returns:
-        MMD²_u as a float. Cost O((n + m)² d); computed in blocks, memory O(2048²).
+        `MMD²_u` as a float. Cost `O((n + m)² d)`; computed in blocks, memory `O(2048²)`.
+
+    Raises:
+        TypeError: if `x` or `y` is not a floating-point tensor, or a bandwidth not a real number.
+        ValueError: if a sample has fewer than 2 points or is not finite, the d's differ, a bandwidth is not
+            positive, `bandwidths` is empty, or the median heuristic gives 0.
+
+    References:
+        Gretton, Borgwardt, Rasch, Schölkopf & Smola 2012, "A Kernel Two-Sample Test", JMLR 13, eq. 3.
     """
     a = _points(x, "x", min_n=2)
     b = _points(y, "y", min_n=2)
@@ -217,16 +264,23 @@ def mmd(x: Tensor, y: Tensor, bandwidths: float | Sequence[float] | None = None)
 
 
 def moment_errors(x: Tensor, mean: Tensor, cov: Tensor) -> tuple[float, float]:
-    r"""Errors of the sample mean and covariance of x against a known mean and covariance.
+    r"""Errors `(‖x̄ - mean‖₂, ‖Ĉ - cov‖_F)` of the sample mean and covariance of x against known ones.
 
-    Returns (‖x̄ - mean‖₂, ‖Ĉ - cov‖_F) with x̄ = (1/n) Σ x_i and the unbiased Ĉ = Σ (x_i - x̄)(x_i - x̄)ᵀ/(n-1).
-    Their Monte-Carlo size for exact samples is about √(tr cov / n) and √((tr(cov)² + ‖cov‖²_F)/n)
-    (Gaussian data).
+    Here `x̄ = (1/n) Σ x_i` and the unbiased `Ĉ = Σ (x_i - x̄)(x_i - x̄)ᵀ/(n-1)`. Their Monte-Carlo size for exact
+    samples is about `√(tr cov / n)` and `√((tr(cov)² + ‖cov‖²_F)/n)` (Gaussian data).
 
     Args:
-        x: samples of shape (n,), (n, d) or (n, *dims), n >= 2.
-        mean: shape (d,) (or the shape of one sample).
-        cov: shape (d, d).
+        x: samples of shape `(n,)`, `(n, d)` or `(n, *dims)`, n ≥ 2.
+        mean: shape `(d,)` (or the shape of one sample).
+        cov: shape `(d, d)`.
+
+    Returns:
+        mean_error: `‖x̄ - mean‖₂`.
+        cov_error: `‖Ĉ - cov‖_F`.
+
+    Raises:
+        TypeError: if `x`, `mean` or `cov` is not a floating-point tensor.
+        ValueError: if x has fewer than 2 points, a shape does not match x's d, or a value is not finite.
     """
     pts = _points(x, "x", min_n=2)
     d = pts.shape[1]

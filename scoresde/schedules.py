@@ -10,8 +10,8 @@ and λ is strictly decreasing, so it has an inverse t(λ), also in closed form h
 All arithmetic is float64 (ᾱ near 1 loses digits in float32); cast at the point of use.
 
 Discrete DDPM sequences (Ho et al. 2020; Nichol & Dhariwal 2021) are float64 tensors
-β_1..β_N with ᾱ_i = Π_{j≤i}(1 - β_j); ``PiecewiseConstantSchedule`` is the continuous
-schedule that reproduces a discrete ᾱ_i exactly at t_i = i/N (see ``scoresde.ddpm``).
+`β_1..β_N` with `ᾱ_i = Π_{j≤i} (1 - β_j)`; `PiecewiseConstantSchedule` is the continuous
+schedule that reproduces a discrete `ᾱ_i` exactly at `t_i = i/N` (see `scoresde.ddpm`).
 """
 
 from __future__ import annotations
@@ -36,18 +36,51 @@ __all__ = [
 
 
 def softplus64(x: Tensor) -> Tensor:
-    """log(1 + eˣ) without overflow and without torch's threshold cut-off (exact in float64)."""
+    """Softplus `log(1 + eˣ) = max(x, 0) + log1p(e^{-|x|})`, without overflow and without torch's threshold cut-off.
+
+    Args:
+        x: a float64 tensor.
+
+    Returns:
+        `log(1 + eˣ)`, exact to rounding in float64, the shape of `x`.
+    """
     return x.clamp(min=0) + torch.log1p(torch.exp(-x.abs()))
 
 
 def half_log_snr(log_alpha_bar: Tensor) -> Tensor:
-    """λ = ½ (log ᾱ - log(1 - ᾱ)), computed from log ᾱ without cancellation."""
+    """Half log signal-to-noise ratio `λ = ½ (log ᾱ - log(1 - ᾱ))` of the VP SDE, from `log ᾱ` without cancellation.
+
+    `1 - ᾱ` is formed as `-expm1(log ᾱ)`, so λ keeps its digits where ᾱ is near 1 (small t).
+
+    Args:
+        log_alpha_bar: `log ᾱ ≤ 0`, a float64 tensor.
+
+    Returns:
+        `λ`, the shape of `log_alpha_bar`; `+inf` where `log ᾱ = 0`.
+
+    References:
+        Lu et al. 2022, "DPM-Solver", arXiv:2206.00927 (λ as the time variable of the solver).
+    """
     return 0.5 * (log_alpha_bar - torch.log(-torch.expm1(log_alpha_bar)))
 
 
 def check_lambda(lam: Any, lam_low: float, lam_high: float) -> Tensor:
-    """Return ``lam`` as float64 after checking it lies in [lam_low, lam_high] (1e-12 relative slack
-    for values that are themselves the round-off image of an end point)."""
+    """Return `lam` as float64 after checking `lam_low ≤ lam ≤ lam_high`.
+
+    A relative slack of 1e-12 admits values that are themselves the round-off image of an end point.
+
+    Args:
+        lam: half log-SNR values, a number, a sequence or a tensor.
+        lam_low: the smallest allowed value, `λ(T)`.
+        lam_high: the largest allowed value, `λ(0)` (may be `+inf`).
+
+    Returns:
+        `lam` as a float64 tensor.
+
+    Raises:
+        TypeError: if `lam` is not real.
+        ValueError: if a value is NaN or outside `[lam_low, lam_high]`.
+    """
     lam64 = as_float64(lam, "lam")
     slack = 1e-12 * max(1.0, abs(lam_low), abs(lam_high) if math.isfinite(lam_high) else 0.0)
     if lam64.numel() and (
@@ -61,10 +94,21 @@ def check_lambda(lam: Any, lam_low: float, lam_high: float) -> Tensor:
 
 
 class Schedule(ABC):
-    r"""A continuous variance-preserving schedule β(t) on t ∈ [0, T], T = 1.
+    r"""A continuous variance-preserving noise schedule, the rate `β(t) > 0` on `t ∈ [0, T]`, `T = 1`.
+
+    Everything else follows from the rate, in float64:
+
+        log ᾱ(t) = -∫₀ᵗ β(s) ds,    σ(t) = √(1 - ᾱ(t)),    λ(t) = log(√ᾱ(t)/σ(t)).
 
     Subclasses give β(t), its closed-form integral and the inverse of that integral;
     the rest (ᾱ, σ, λ and t(λ)) is derived here once.
+
+    Attributes:
+        T: the end time, 1.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456 (the VP SDE, App. B).
     """
 
     T: float = 1.0
@@ -94,32 +138,101 @@ class Schedule(ABC):
 
     # --- public API ---
     def beta(self, t: Any) -> Tensor:
-        """β(t), the instantaneous noise rate, float64 of the shape of ``t``."""
+        """The instantaneous noise rate `β(t) = -d log ᾱ(t)/dt`.
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `β(t)`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return self._beta(check_time(t, self.T))
 
     def log_alpha_bar(self, t: Any) -> Tensor:
-        r"""log ᾱ(t) = -∫₀ᵗ β(s) ds, in closed form."""
+        r"""`log ᾱ(t) = -∫₀ᵗ β(s) ds`, in closed form.
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `log ᾱ(t) ≤ 0`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return self._log_alpha_bar(check_time(t, self.T))
 
     def alpha_bar(self, t: Any) -> Tensor:
-        r"""ᾱ(t) = exp(-∫₀ᵗ β(s) ds)."""
+        r"""`ᾱ(t) = exp(-∫₀ᵗ β(s) ds)`, the signal variance of the VP SDE (the continuous `ᾱ_i = Π (1 - β_j)`).
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `ᾱ(t) ∈ (0, 1]`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return torch.exp(self.log_alpha_bar(t))
 
     def sigma(self, t: Any) -> Tensor:
-        r"""σ(t) = √(1 - ᾱ(t)), computed as √(-expm1(log ᾱ)) to keep digits near t = 0."""
+        r"""`σ(t) = √(1 - ᾱ(t))`, the VP noise level, computed as `√(-expm1(log ᾱ))` to keep digits near `t = 0`.
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `σ(t) ∈ [0, 1)`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return torch.sqrt(-torch.expm1(self.log_alpha_bar(t)))
 
     def lambda_(self, t: Any) -> Tensor:
-        r"""Half log-SNR λ(t) = log(√ᾱ(t)/σ(t)) of the VP SDE with this schedule; +inf at t = 0, decreasing.
+        r"""Half log-SNR `λ(t) = log(√ᾱ(t)/σ(t))` of the VP SDE with this schedule; `+inf` at `t = 0`, decreasing.
 
-        Other SDEs on the same schedule have other λ (sub-VP: log(√ᾱ/(1-ᾱ))): samplers use ``SDE.lambda_``."""
+        Other SDEs on the same schedule have other λ (sub-VP: `log(√ᾱ/(1 - ᾱ))`): samplers use
+        [`SDE.lambda_`][scoresde.sde.SDE.lambda_].
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `λ(t)`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+
+        References:
+            Lu et al. 2022, "DPM-Solver", arXiv:2206.00927 (λ as the solver's time variable).
+        """
         return self._lambda(check_time(t, self.T))
 
     def t_of_lambda(self, lam: Any) -> Tensor:
-        r"""Inverse of λ(t): ᾱ = sigmoid(2λ), so -log ᾱ = softplus(-2λ), then invert -log ᾱ(t).
+        r"""The inverse `t(λ)` of the half log-SNR: `-log ᾱ = softplus(-2λ)` (as `ᾱ = sigmoid(2λ)`), then invert it.
 
         Args:
-            lam: values in [λ(T), +inf]; +inf maps to t = 0.
+            lam: values in `[λ(T), +inf]`; `+inf` maps to `t = 0`.
+
+        Returns:
+            `t(λ) ∈ [0, T]`, float64 of the shape of `lam`.
+
+        Raises:
+            TypeError: if `lam` is not real.
+            ValueError: if a value is NaN or below `λ(T)`.
+
+        References:
+            Lu et al. 2022, "DPM-Solver", arXiv:2206.00927 (the inverse of λ for the linear and cosine schedules).
         """
         lam64 = check_lambda(lam, float(self._lambda(torch.tensor(self.T, dtype=FLOAT64))), math.inf)
         L = softplus64(-2.0 * lam64)
@@ -127,11 +240,27 @@ class Schedule(ABC):
 
 
 class LinearSchedule(Schedule):
-    r"""β(t) = β_min + (β_max - β_min) t (Song et al. 2021, "Score-Based Generative Modeling
-    through Stochastic Differential Equations", VP SDE with β_min = 0.1, β_max = 20).
+    r"""The linear rate `β(t) = β_min + (β_max - β_min)·t` of the VP SDE (Song et al. 2021: β_min = 0.1, β_max = 20).
 
-    Closed forms: -log ᾱ(t) = β_min t + ½ (β_max - β_min) t², and its inverse
-    t(L) = 2L / (β_min + √(β_min² + 2 (β_max - β_min) L)) (the cancellation-free root).
+    The closed forms of the integral and of its inverse (the cancellation-free root of the quadratic) are
+
+        -log ᾱ(t) = β_min t + ½ (β_max - β_min) t²,
+        t(L)      = 2L / (β_min + √(β_min² + 2 (β_max - β_min) L)).
+
+    It is the continuous limit of Ho et al.'s linear DDPM schedule `linear_betas()` (`β_i ≈ β(t_i)/N`).
+
+    Args:
+        beta_min: `β(0) > 0`.
+        beta_max: `β(1) > beta_min`.
+
+    Raises:
+        TypeError: if a bound is not a real number.
+        ValueError: if a bound is not finite and positive, or `beta_min >= beta_max`.
+
+    References:
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456.
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239.
     """
 
     def __init__(self, beta_min: float = 0.1, beta_max: float = 20.0) -> None:
@@ -162,26 +291,42 @@ def _cosine_u(t: Tensor, s: float) -> Tensor:
 
 
 def _cosine_neg_log_alpha_bar_raw(t: Tensor, s: float, start: Tensor | float = 0.0) -> Tensor:
-    r"""-log(f(t)/f(a)), a = ``start``, with f(t) = cos²(π/2 · (t + s)/(1 + s)), written as
-    -2 log1p(cos Δ - 1 - tan u_a sin Δ), Δ = u(t) - u(a), which keeps full relative precision for t near a."""
+    r"""`-log(f(t)/f(a))`, `a = start`, with `f(t) = cos²(π/2 · (t + s)/(1 + s))`, written as
+    `-2 log1p(cos Δ - 1 - tan u_a sin Δ)`, `Δ = u(t) - u(a)`, which keeps full relative precision for t near a."""
     u_a = 0.5 * math.pi * (torch.as_tensor(start, dtype=FLOAT64) + s) / (1.0 + s)
     delta = 0.5 * math.pi * (t - start) / (1.0 + s)  # u(t) - u(a), formed without subtracting the u's
     return -2.0 * torch.log1p(-2.0 * torch.sin(0.5 * delta) ** 2 - torch.tan(u_a) * torch.sin(delta))
 
 
 class CosineSchedule(Schedule):
-    r"""The cosine schedule of Nichol & Dhariwal 2021 ("Improved Denoising Diffusion
-    Probabilistic Models"), ᾱ(t) = f(t)/f(0), f(t) = cos²(π/2 · (t + s)/(1 + s)), s = 0.008.
+    r"""The cosine schedule `ᾱ(t) = f(t)/f(0)`, `f(t) = cos²(π/2 · (t + s)/(1 + s))`, with its rate capped at `β_max`.
 
-    Its rate β(t) = π/(1+s) · tan(π/2 · (t + s)/(1 + s)) is infinite at t = 1, so it must be
-    clipped. Nichol & Dhariwal clip the discrete β_i at 0.999 (``cosine_betas``). DPM-Solver
-    (Lu et al. 2022) computes the time where the rate reaches ``cosine_beta_max = 999`` (t ≈ 0.998)
+    Its rate `β(t) = π/(1+s) · tan(π/2 · (t + s)/(1 + s))` is infinite at t = 1, so it must be
+    clipped. Nichol & Dhariwal clip the discrete β_i at 0.999 (`cosine_betas`). DPM-Solver
+    (Lu et al. 2022) computes the time where the rate reaches `cosine_beta_max = 999` (t ≈ 0.998)
     but ends its interval earlier, at a hand-picked T = 0.9946 (rate ≈ 370 there). Here the rate is
-    capped at ``beta_max`` instead, so that time still runs over all of [0, 1]:
-    β(t) = min(β_raw(t), β_max), and the integral stays exact: after the time t_c (``t_clip``)
-    where β_raw(t_c) = β_max, log ᾱ falls linearly with slope β_max. So β, ᾱ, σ and λ are finite,
-    consistent and invertible on [0, 1]. (The discrete 0.999 clip and this cap are different
-    remedies: they agree except in the last two steps of a 1000-step chain.)
+    capped at `beta_max` instead, so that time still runs over all of [0, 1]:
+
+        β(t) = min(β_raw(t), β_max),
+
+    and the integral stays exact: after the time `t_c` (`t_clip`) where `β_raw(t_c) = β_max`, `log ᾱ` falls
+    linearly with slope β_max. So β, ᾱ, σ and λ are finite, consistent and invertible on [0, 1]. (The discrete
+    0.999 clip and this cap are different remedies: they agree except in the last two steps of a 1000-step chain.)
+
+    Args:
+        s: the offset `s ≥ 0` that keeps β(0) away from 0 (Nichol & Dhariwal: 0.008).
+        beta_max: the cap on the rate, above `β(0)`.
+
+    Attributes:
+        t_clip: the time `t_c` where the uncapped rate reaches `beta_max` (1 if it never does).
+
+    Raises:
+        TypeError: if `s` or `beta_max` is not a real number.
+        ValueError: if `s < 0`, or `beta_max` is not finite or not above `β(0)`.
+
+    References:
+        - Nichol & Dhariwal 2021, "Improved Denoising Diffusion Probabilistic Models", ICML, arXiv:2102.09672.
+        - Lu et al. 2022, "DPM-Solver", arXiv:2206.00927 (the cap `cosine_beta_max = 999`).
     """
 
     def __init__(self, s: float = 0.008, beta_max: float = 999.0) -> None:
@@ -227,11 +372,24 @@ class CosineSchedule(Schedule):
 
 
 class PiecewiseConstantSchedule(Schedule):
-    r"""The continuous schedule of a discrete DDPM chain β_1..β_N, exact at t_i = i/N.
+    r"""The continuous schedule of a discrete DDPM chain `β_1..β_N`, exact at `t_i = i/N`: `ᾱ(t_i) = Π_{j≤i} (1 - β_j)`.
 
-    β(t) = -N log(1 - β_i) on ((i-1)/N, i/N], so ∫_{t_{i-1}}^{t_i} β = -log(1 - β_i) and
-    ᾱ(t_i) = Π_{j≤i} (1 - β_j) exactly; between grid points log ᾱ is linear in t.
-    Used by ``VPSDE.from_ddpm``.
+        β(t) = -N log(1 - β_i)   on ((i-1)/N, i/N],
+
+    so `∫ β` over the i-th interval is `-log(1 - β_i)` and `ᾱ(t_i) = Π_{j≤i} (1 - β_j)` exactly; between grid
+    points log ᾱ is linear in t. Used by [`VPSDE.from_ddpm`][scoresde.sde.VPSDE.from_ddpm]; not the first-order
+    map `β(t_i) ≈ N β_i`.
+
+    Args:
+        betas: the sequence `β_1..β_N`, each in (0, 1): a sequence or a 1-D tensor.
+
+    Raises:
+        TypeError: if `betas` is not numeric.
+        ValueError: if `betas` is not a non-empty 1-D sequence of finite values in (0, 1).
+
+    References:
+        Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239
+        (the chain `ᾱ_i = Π_{j≤i} (1 - β_j)`).
     """
 
     def __init__(self, betas: Any) -> None:
@@ -272,7 +430,19 @@ class PiecewiseConstantSchedule(Schedule):
 
 
 def validate_betas(betas: Any, name: str = "betas") -> Tensor:
-    """Return a discrete β sequence as a 1-D float64 tensor after checking 0 < β_i < 1."""
+    """Return a discrete sequence `β_1..β_N` as a 1-D float64 tensor after checking `0 < β_i < 1`.
+
+    Args:
+        betas: the sequence, a list or a tensor.
+        name: the argument's name in error messages.
+
+    Returns:
+        The sequence as a float64 tensor of shape `(N,)`.
+
+    Raises:
+        TypeError: if `betas` is not numeric.
+        ValueError: if it is not a non-empty 1-D sequence of finite values in (0, 1).
+    """
     b = as_float64(betas, name)
     if b.ndim != 1 or b.numel() == 0:
         raise ValueError(f"{name} must be a non-empty 1-D sequence; got shape {tuple(b.shape)}")
@@ -284,10 +454,27 @@ def validate_betas(betas: Any, name: str = "betas") -> Tensor:
 
 
 def linear_betas(n: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> Tensor:
-    r"""Ho et al. 2020's linear DDPM schedule: β_i evenly spaced from ``beta_start`` to ``beta_end``.
+    r"""Ho et al.'s linear DDPM schedule `β_i = β_start + (β_end - β_start)·(i-1)/(N-1)`, `i = 1..N`.
 
-    With N = 1000, 1e-4 → 0.02 it is the VP SDE's β(t) = 0.1 + 19.9 t sampled as
-    β_i = β((i-1)/(N-1))/N (Song et al. 2021, Appendix B); ``docs/math.md`` gives the measured gap.
+    With N = 1000, 1e-4 → 0.02 it is the VP SDE's `β(t) = 0.1 + 19.9 t` sampled as
+    `β_i = β((i-1)/(N-1))/N` (Song et al. 2021, Appendix B); `docs/math.md` gives the measured gap.
+
+    Args:
+        n: the number of steps N ≥ 1.
+        beta_start: `β_1`, in (0, 1).
+        beta_end: `β_N`, in (0, 1).
+
+    Returns:
+        `β_1..β_N`, float64 of shape `(n,)`.
+
+    Raises:
+        TypeError: if `n` is not an int or a bound not a real number.
+        ValueError: if `n < 1` or a bound is outside (0, 1).
+
+    References:
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239.
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. B.
     """
     check_positive_int(n, "n")
     for value, name in ((beta_start, "beta_start"), (beta_end, "beta_end")):
@@ -297,8 +484,25 @@ def linear_betas(n: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02
 
 
 def cosine_betas(n: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> Tensor:
-    r"""Nichol & Dhariwal 2021's cosine DDPM schedule: β_i = min(1 - ᾱ(i/N)/ᾱ((i-1)/N), max_beta),
-    ᾱ(t) = f(t)/f(0), f(t) = cos²(π/2 · (t + s)/(1 + s)); the clip keeps β_N < 1.
+    r"""Nichol & Dhariwal's cosine DDPM schedule `β_i = min(1 - ᾱ(i/N)/ᾱ((i-1)/N), max_beta)`.
+
+    Here `ᾱ(t) = f(t)/f(0)`, `f(t) = cos²(π/2 · (t + s)/(1 + s))`; the clip keeps `β_N < 1`. The continuous
+    counterpart is `CosineSchedule`.
+
+    Args:
+        n: the number of steps N ≥ 1.
+        s: the offset `s ≥ 0` (0.008 in the paper).
+        max_beta: the clip, in (0, 1).
+
+    Returns:
+        `β_1..β_N`, float64 of shape `(n,)`.
+
+    Raises:
+        TypeError: if `n` is not an int or `s`, `max_beta` not real numbers.
+        ValueError: if `n < 1`, `s < 0` or `max_beta` is outside (0, 1).
+
+    References:
+        Nichol & Dhariwal 2021, "Improved Denoising Diffusion Probabilistic Models", ICML, arXiv:2102.09672.
     """
     check_positive_int(n, "n")
     check_positive_float(s, "s", allow_zero=True)

@@ -1,20 +1,20 @@
-r"""Linear-Gaussian SDEs dx = f(t) x dt + g(t) dw on t ∈ [0, T], T = 1 (Song et al. 2021,
+r"""Linear-Gaussian SDEs `dx = f(t) x dt + g(t) dw` on `t ∈ [0, T]`, `T = 1` (Song et al. 2021,
 "Score-Based Generative Modeling through Stochastic Differential Equations").
 
-Each SDE is described by its marginal coefficients, x_t = α(t) x_0 + σ(t) ε, ε ~ N(0, I):
+Each SDE is described by its marginal coefficients, `x_t = α(t) x_0 + σ(t) ε`, `ε ~ N(0, I)`:
 
     VP      α = √ᾱ(t),  σ = √(1 - ᾱ(t))          f = -β/2,  g² = β
     sub-VP  α = √ᾱ(t),  σ = 1 - ᾱ(t)             f = -β/2,  g² = β (1 - ᾱ²)
     VE      α = 1,      σ = σ_min (σ_max/σ_min)^t  f = 0,     g² = dσ²/dt = 2 σ² log(σ_max/σ_min)
 
-Drift and diffusion follow from (α, σ) for any such SDE (``coefficients_from_marginal``):
-the mean obeys dα/dt = f α and the variance dσ²/dt = 2 f σ² + g², so
+Drift and diffusion follow from (α, σ) for any such SDE (`coefficients_from_marginal`):
+the mean obeys `dα/dt = f α` and the variance `dσ²/dt = 2 f σ² + g²`, so
 
     f(t) = d log α / dt,    g(t)² = dσ²/dt - 2 f(t) σ(t)².
 
 The subclasses give the closed forms; the tests check them against this derivation.
 The reverse-time SDE and the probability-flow ODE (Anderson 1982; Song et al. 2021) are
-derived once, for every SDE, in ``SDE.reverse``.
+derived once, for every SDE, in `SDE.reverse`.
 """
 
 from __future__ import annotations
@@ -43,20 +43,35 @@ from scoresde.schedules import LinearSchedule, PiecewiseConstantSchedule, Schedu
 __all__ = ["SDE", "VESDE", "VPSDE", "ReverseSDE", "ScoreFn", "SubVPSDE", "coefficients_from_marginal"]
 
 ScoreFn = Callable[[Tensor, Tensor], Tensor]
-"""A score function ``score_fn(x, t) -> ∇ₓ log p_t(x)``; x of shape (batch, *dims), t of shape (batch,)."""
+"""A score function `score_fn(x, t) -> ∇ₓ log p_t(x)`; `x` of shape `(batch, *dims)`, `t` of shape `(batch,)`."""
 
 
 def coefficients_from_marginal(sde: SDE, t: Any) -> tuple[Tensor, Tensor]:
-    r"""Drift and squared diffusion derived from the marginal coefficients by autograd:
+    r"""Drift `f = d log α/dt` and squared diffusion `g² = dσ²/dt - 2 f σ²` from the marginal coefficients, by autograd.
 
-    f(t) = d log α(t)/dt,   g(t)² = dσ(t)²/dt - 2 f(t) σ(t)².
+    For `x_t = α(t) x_0 + σ(t) ε` the mean obeys `dα/dt = f α` and the variance `dσ²/dt = 2 f σ² + g²`, so
 
-    Works for any ``SDE`` that implements ``_marginal``; a new SDE needs nothing else. Where σ(t) = 0
-    and σ is a square root (the VP SDE at t = 0) the autograd derivative is undefined (NaN): the closed
+        f(t) = d log α(t)/dt,    g(t)² = dσ(t)²/dt - 2 f(t) σ(t)².
+
+    Works for any [`SDE`][scoresde.sde.SDE] that implements `_marginal`; a new SDE needs nothing else. Where
+    σ(t) = 0 and σ is a square root (the VP SDE at t = 0) the autograd derivative is undefined (NaN): the closed
     forms of the subclasses hold there.
 
+    Args:
+        sde: the SDE whose marginal coefficients `(α, σ)` are differentiated.
+        t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
     Returns:
-        (f(t), g(t)²), float64 tensors of the shape of ``t``.
+        f: the drift coefficient `f(t)`, float64 of the shape of `t`.
+        g2: the squared diffusion `g(t)²`, float64 of the shape of `t`.
+
+    Raises:
+        TypeError: if `sde` is not an `SDE` or `t` is not real.
+        ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 5 (the SDE) and App. B (its marginals).
     """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
@@ -84,12 +99,23 @@ def _time_derivative(y: Tensor, t: Tensor) -> Tensor:
 
 
 class SDE(ABC):
-    r"""A linear-Gaussian diffusion dx = f(t) x dt + g(t) dw with marginals x_t = α(t) x_0 + σ(t) ε.
+    r"""A linear-Gaussian diffusion `dx = f(t) x dt + g(t) dw` with marginals `x_t = α(t) x_0 + σ(t) ε`.
 
-    A subclass implements ``_marginal`` (α, σ in float64) and ``prior_std``; it may override
-    ``_drift_coef``, ``_g2``, ``_transition`` and ``_t_of_lambda`` with closed forms. Public methods
+    The drift and diffusion follow from the marginal coefficients (`coefficients_from_marginal`):
+
+        f(t) = d log α/dt,    g(t)² = dσ²/dt - 2 f(t) σ(t)².
+
+    A subclass implements `_marginal` (α, σ in float64) and `prior_std`; it may override
+    `_drift_coef`, `_g2`, `_transition` and `_t_of_lambda` with closed forms. Public methods
     check their inputs; the underscored ones take float64 tensors already checked (for samplers,
     which check a whole time grid once and then call them in their loops).
+
+    Attributes:
+        T: the end time, 1; the prior `N(0, prior_std² I)` stands for `p_T`.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456.
     """
 
     T: float = 1.0
@@ -102,7 +128,7 @@ class SDE(ABC):
     @property
     @abstractmethod
     def prior_std(self) -> float:
-        """Standard deviation of the prior N(0, prior_std² I) that approximates p_T."""
+        """The standard deviation `s` of the prior `N(0, s² I)` that stands for `p_T`."""
 
     def _drift_coef(self, t: Tensor) -> Tensor:
         return _derived_coefficients(self, t)[0]
@@ -135,31 +161,89 @@ class SDE(ABC):
 
     # --- coefficients ---
     def marginal(self, t: Any) -> tuple[Tensor, Tensor]:
-        r"""(α(t), σ(t)) with x_t = α(t) x_0 + σ(t) ε; float64 tensors of the shape of ``t``."""
+        r"""The marginal coefficients `(α(t), σ(t))` of `x_t = α(t) x_0 + σ(t) ε`, `p_{0t}(x_t | x_0) = N(α x_0, σ² I)`.
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            alpha: `α(t)`, float64 of the shape of `t`.
+            sigma: `σ(t)`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return self._marginal(check_time(t, self.T))
 
     def drift_coef(self, t: Any) -> Tensor:
-        r"""f(t) in the drift f(t)·x; f = d log α/dt. Float64, shape of ``t``."""
+        r"""The drift coefficient `f(t) = d log α(t)/dt` of the drift `f(t)·x` (VP and sub-VP: `-β(t)/2`; VE: 0).
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `f(t)`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return self._drift_coef(check_time(t, self.T))
 
     def diffusion(self, t: Any) -> Tensor:
-        r"""g(t), the diffusion coefficient; g² = dσ²/dt - 2 f σ². Float64, shape of ``t``."""
+        r"""The diffusion coefficient `g(t) = √(dσ²/dt - 2 f σ²)` (VP: `√β(t)`).
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `g(t) ≥ 0`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         return self._diffusion(check_time(t, self.T))
 
     def drift(self, x: Tensor, t: Any) -> Tensor:
-        r"""The forward drift f(t)·x, in ``x``'s dtype; ``t`` a scalar or of shape (batch,)."""
+        r"""The forward drift `f(t)·x`.
+
+        Args:
+            x: states of shape `(batch, *dims)`, floating-point.
+            t: a time in `[0, T]`, a scalar or of shape `(batch,)`.
+
+        Returns:
+            `f(t)·x`, the shape and dtype of `x`.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor or `t` not real.
+            ValueError: if `t` leaves `[0, T]` or is not a scalar or of shape `(batch,)`.
+        """
         return self._coef(self._drift_coef, x, t) * x
 
     def transition(self, s: Any, t: Any) -> tuple[Tensor, Tensor]:
-        r"""The forward kernel p(x_t | x_s) = N(a x_s, v² I) for 0 ≤ s ≤ t ≤ T:
+        r"""The forward kernel `p(x_t | x_s) = N(a x_s, v² I)` for `0 ≤ s ≤ t ≤ T`:
 
-        a = α(t)/α(s),   v² = σ(t)² - a² σ(s)²
+            a = α(t)/α(s),    v² = σ(t)² - a² σ(s)².
 
-        (Kingma et al. 2021, "Variational Diffusion Models", eq. 2-3). Composing the kernel from 0 to s with the
-        one from s to t gives the marginal at t. Ancestral and DDIM-type samplers step with it.
+        Composing the kernel from 0 to s with the one from s to t gives the marginal at t. Ancestral and
+        DDIM-type samplers step with it.
+
+        Args:
+            s: the earlier times in `[0, T]`, a number, a sequence or a tensor of shape `()` or `(batch,)`.
+            t: the later times in `[s, T]`, likewise.
 
         Returns:
-            (a, v), float64 tensors of the broadcast shape of ``s`` and ``t``.
+            a: the signal factor `α(t)/α(s)`, float64 of the broadcast shape of `s` and `t`.
+            v: the standard deviation `√(σ(t)² - a² σ(s)²)`, float64 of that shape.
+
+        Raises:
+            TypeError: if `s` or `t` is not real.
+            ValueError: if `s` or `t` has more than one dimension or leaves `[0, T]`, or `s > t`.
+
+        References:
+            Kingma, Salimans, Poole & Ho 2021, "Variational Diffusion Models", NeurIPS, arXiv:2107.00630, eqs. 2-3.
         """
         ss, tt = check_time(s, self.T, "s"), check_time(t, self.T, "t")
         if (ss > tt).any():
@@ -167,11 +251,41 @@ class SDE(ABC):
         return self._transition(ss, tt)
 
     def lambda_(self, t: Any) -> Tensor:
-        r"""Half log-SNR λ(t) = log(α(t)/σ(t)), strictly decreasing; +inf where σ = 0."""
+        r"""The half log-SNR `λ(t) = log(α(t)/σ(t))`, strictly decreasing; `+inf` where σ = 0.
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `λ(t)`, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+
+        References:
+            Lu et al. 2022, "DPM-Solver", arXiv:2206.00927 (λ as the time variable of the solvers).
+        """
         return self._lambda(check_time(t, self.T))
 
     def t_of_lambda(self, lam: Any) -> Tensor:
-        r"""The inverse of λ(t): the time at which log(α/σ) = ``lam``, for lam in [λ(T), λ(0)]."""
+        r"""The inverse `t(λ)` of the half log-SNR: the time at which `log(α(t)/σ(t)) = lam`.
+
+        Closed form for VP, sub-VP and VE; otherwise 64 bisections (absolute error ≤ `2⁻⁶⁴ T`).
+
+        Args:
+            lam: values in `[λ(T), λ(0)]`, a number, a sequence or a tensor.
+
+        Returns:
+            `t(λ) ∈ [0, T]`, float64 of the shape of `lam`.
+
+        Raises:
+            TypeError: if `lam` is not real.
+            ValueError: if a value is NaN or outside `[λ(T), λ(0)]`.
+
+        References:
+            Lu et al. 2022, "DPM-Solver", arXiv:2206.00927 (the time steps uniform in λ).
+        """
         ends = self._lambda(torch.tensor([self.T, 0.0], dtype=FLOAT64))
         lam64 = check_lambda(lam, float(ends[0]), float(ends[1]))
         return self._t_of_lambda(lam64).clamp(0.0, self.T)
@@ -185,7 +299,24 @@ class SDE(ABC):
 
     # --- distributions ---
     def perturb(self, x0: Tensor, t: Any, noise: Tensor) -> Tensor:
-        r"""x_t = α(t) x_0 + σ(t) ε, a draw from p_{0t}(x_t | x_0) given the noise ε."""
+        r"""`x_t = α(t) x_0 + σ(t) ε`, a draw from `p_{0t}(x_t | x_0)` given the noise ε.
+
+        Args:
+            x0: the data `x_0`, shape `(batch, *dims)`, floating-point.
+            t: a time in `[0, T]`, a scalar or of shape `(batch,)`.
+            noise: `ε ~ N(0, I)`, the shape and dtype of `x0`.
+
+        Returns:
+            `x_t`, the shape and dtype of `x0`.
+
+        Raises:
+            TypeError: if `x0` or `noise` is not a floating-point tensor, their dtypes differ, or `t` is not real.
+            ValueError: if `noise` does not have the shape of `x0`, or `t` leaves `[0, T]` or does not match the batch.
+
+        References:
+            Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+            Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. B (the marginals).
+        """
         check_same_shape(check_tensor(x0, "x0"), check_tensor(noise, "noise"), "x0", "noise")
         tt = check_time(t, self.T)
         check_batch_time(x0, tt, "x0")
@@ -200,7 +331,21 @@ class SDE(ABC):
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
     ) -> Tensor:
-        r"""x_T ~ N(0, prior_std² I) of the given shape (batch first)."""
+        r"""A draw `x_T ~ N(0, s² I)` from the prior, `s = prior_std`.
+
+        Args:
+            shape: the shape `(batch, *dims)`, a tuple, list or `torch.Size` of positive ints.
+            generator: the source of randomness (its device is used when `device` is None).
+            dtype: the dtype of the sample.
+            device: the device of the sample; by default the generator's, else the CPU.
+
+        Returns:
+            `x_T`, a tensor of the given shape.
+
+        Raises:
+            TypeError: if `shape` is not a sequence of ints.
+            ValueError: if an entry of `shape` is below 1.
+        """
         if not isinstance(shape, (tuple, list, torch.Size)):
             raise TypeError(f"shape must be a sequence of ints such as (batch, *dims); "
                             f"got {type(shape).__name__} {shape!r}")
@@ -212,8 +357,20 @@ class SDE(ABC):
         return self.prior_std * torch.randn(dims, generator=generator, dtype=dtype, device=device)
 
     def prior_logp(self, z: Tensor) -> Tensor:
-        r"""log N(z; 0, s² I) = -|z|²/(2s²) - D/2 · log(2π s²), s = prior_std, summed over all but the
-        batch dimension. Returns shape (batch,)."""
+        r"""The prior log-density `log N(z; 0, s² I) = -|z|²/(2s²) - (D/2)·log(2π s²)`, `s = prior_std`.
+
+        D is the number of values per sample; the sum runs over all but the batch dimension.
+
+        Args:
+            z: points of shape `(batch, *dims)`, floating-point.
+
+        Returns:
+            `log N(z; 0, s² I)` per sample, shape `(batch,)`, in `z`'s dtype.
+
+        Raises:
+            TypeError: if `z` is not a floating-point tensor.
+            ValueError: if `z` has no batch dimension.
+        """
         check_tensor(z, "z")
         if z.ndim < 1:
             raise ValueError(f"z must have a batch dimension; got shape {tuple(z.shape)}")
@@ -222,12 +379,29 @@ class SDE(ABC):
         return -0.5 * flat.pow(2).sum(1) / s2 - 0.5 * flat.shape[1] * math.log(2 * math.pi * s2)
 
     def reverse(self, score_fn: ScoreFn, probability_flow: bool = False) -> ReverseSDE:
-        r"""The reverse-time SDE (Anderson 1982) or the probability-flow ODE driven by ``score_fn``."""
+        r"""The reverse-time SDE `dx = [f x - g² s] dt + g dw̄` or the probability-flow ODE `dx/dt = f x - ½ g² s`.
+
+        Args:
+            score_fn: `score_fn(x, t) ≈ ∇ₓ log p_t(x)`, t of shape `(batch,)`.
+            probability_flow: the ODE (True) or the SDE (False).
+
+        Returns:
+            The [`ReverseSDE`][scoresde.sde.ReverseSDE] of this SDE.
+
+        Raises:
+            TypeError: if `score_fn` is not callable.
+
+        References:
+            - Anderson 1982, "Reverse-time diffusion equation models", Stochastic Processes and their
+              Applications 12(3).
+            - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+              Stochastic Differential Equations", ICLR, arXiv:2011.13456, eqs. 6 and 13.
+        """
         return ReverseSDE(self, score_fn, probability_flow)
 
 
 class ReverseSDE:
-    r"""The reverse-time process of an ``SDE`` given the score s(x, t) ≈ ∇ₓ log p_t(x).
+    r"""The reverse-time process of an `SDE` given the score `s(x, t) ≈ ∇ₓ log p_t(x)`.
 
     Reverse SDE (Anderson 1982), run from t = T down to 0 (dt < 0, w̄ a reverse-time Wiener process):
 
@@ -239,8 +413,16 @@ class ReverseSDE:
 
     Args:
         sde: the forward SDE.
-        score_fn: ``score_fn(x, t)`` with t of shape (batch,).
+        score_fn: `score_fn(x, t)` with t of shape `(batch,)`.
         probability_flow: the ODE (True) or the SDE (False).
+
+    Raises:
+        TypeError: if `sde` is not an `SDE` or `score_fn` is not callable.
+
+    References:
+        - Anderson 1982, "Reverse-time diffusion equation models", Stochastic Processes and their Applications 12(3).
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456, eqs. 6 and 13.
     """
 
     def __init__(self, sde: SDE, score_fn: ScoreFn, probability_flow: bool = False) -> None:
@@ -257,7 +439,20 @@ class ReverseSDE:
         return f"ReverseSDE({self.sde!r}, {kind})"
 
     def drift(self, x: Tensor, t: Any) -> Tensor:
-        r"""f(t) x - c g(t)² s(x, t) with c = 1 (SDE) or ½ (probability-flow ODE), in dt of the forward time."""
+        r"""The reverse drift `f(t) x - c g(t)² s(x, t)`, `c = 1` (SDE) or `½` (probability-flow ODE), per forward dt.
+
+        Args:
+            x: states of shape `(batch, *dims)`, floating-point.
+            t: a time in `[0, T]`, a scalar or of shape `(batch,)`.
+
+        Returns:
+            The drift, the shape and dtype of `x`.
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor, `t` is not real, or `score_fn` returns no tensor.
+            ValueError: if `x` has no batch dimension, `t` leaves `[0, T]` or does not match the batch, or
+                `score_fn` returns another shape.
+        """
         check_tensor(x, "x")
         if x.ndim < 1:
             raise ValueError(f"x must have a batch dimension, shape (batch, *dims); got shape {tuple(x.shape)}")
@@ -277,7 +472,18 @@ class ReverseSDE:
         return f * x - (0.5 if self.probability_flow else 1.0) * g2 * score
 
     def diffusion(self, t: Any) -> Tensor:
-        """g(t) for the reverse SDE; zero for the probability-flow ODE. Float64, shape of ``t``."""
+        """The reverse diffusion: `g(t)` for the reverse SDE, 0 for the probability-flow ODE.
+
+        Args:
+            t: times in `[0, T]`: a number, a sequence or a tensor of shape `()` or `(batch,)`.
+
+        Returns:
+            `g(t)` or zeros, float64 of the shape of `t`.
+
+        Raises:
+            TypeError: if `t` is not real.
+            ValueError: if `t` has more than one dimension or leaves `[0, T]`.
+        """
         g = self.sde.diffusion(t)
         return torch.zeros_like(g) if self.probability_flow else g
 
@@ -305,6 +511,7 @@ class _ScheduledSDE(SDE):
 
     @property
     def prior_std(self) -> float:
+        """1: the prior `N(0, I)`, since `σ(T)² = 1 - ᾱ(T) ≈ 1` (VP) or `(1 - ᾱ(T))² ≈ 1` (sub-VP)."""
         return 1.0
 
     def _drift_coef(self, t: Tensor) -> Tensor:
@@ -312,12 +519,24 @@ class _ScheduledSDE(SDE):
 
 
 class VPSDE(_ScheduledSDE):
-    r"""Variance-preserving SDE dx = -½ β(t) x dt + √β(t) dw (Song et al. 2021), the continuous-time
-    limit of the DDPM chain. Marginals: α = √ᾱ(t), σ = √(1 - ᾱ(t)), so α² + σ² = 1.
+    r"""The variance-preserving SDE `dx = -½ β(t) x dt + √β(t) dw`, the continuous-time limit of the DDPM chain.
+
+    Marginals: `α = √ᾱ(t)`, `σ = √(1 - ᾱ(t))`, so `α² + σ² = 1`; `ᾱ(t) = exp(-∫₀ᵗ β)`.
 
     Args:
-        beta_min, beta_max: the linear schedule β(t) = β_min + (β_max - β_min) t (default 0.1, 20).
-        schedule: any ``Schedule`` instead (e.g. ``CosineSchedule()``); not together with beta_min/beta_max.
+        beta_min: `β(0)` of the linear schedule `β(t) = β_min + (β_max - β_min) t` (default 0.1).
+        beta_max: `β(1)` of the linear schedule (default 20).
+        schedule: any [`Schedule`][scoresde.schedules.Schedule] instead (e.g. `CosineSchedule()`); not together
+            with `beta_min`/`beta_max`.
+
+    Raises:
+        TypeError: if `schedule` is not a `Schedule`, or is given together with `beta_min`/`beta_max`.
+        ValueError: if the linear schedule's bounds are not `0 < beta_min < beta_max`.
+
+    References:
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 11.
+        - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239.
     """
 
     def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
@@ -341,20 +560,48 @@ class VPSDE(_ScheduledSDE):
 
     @classmethod
     def from_ddpm(cls, betas: Any) -> VPSDE:
-        r"""The VP SDE whose ᾱ(t_i) equals the chain's ᾱ_i = Π_{j≤i}(1 - β_j) exactly at t_i = i/N.
+        r"""The VP SDE whose `ᾱ(t_i)` equals the chain's `ᾱ_i = Π_{j≤i} (1 - β_j)` exactly at `t_i = i/N`.
 
-        β(t) = -N log(1 - β_i) on ((i-1)/N, i/N] (``PiecewiseConstantSchedule``); the map is exact,
-        not the first-order β(t_i) ≈ N β_i. Accepts a β sequence or a ``DDPM``.
+        `β(t) = -N log(1 - β_i)` on `((i-1)/N, i/N]`
+        ([`PiecewiseConstantSchedule`][scoresde.schedules.PiecewiseConstantSchedule]); the map is exact, not the
+        first-order `β(t_i) ≈ N β_i`.
+
+        Args:
+            betas: the chain: a sequence `β_1..β_N` in (0, 1) or a [`DDPM`][scoresde.ddpm.DDPM].
+
+        Returns:
+            The VP SDE on the piecewise-constant schedule.
+
+        Raises:
+            TypeError: if `betas` is not numeric.
+            ValueError: if `betas` is not a non-empty 1-D sequence of finite values in (0, 1).
+
+        References:
+            Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239.
         """
         b = betas.betas if isinstance(betas, DDPM) else betas
         return cls(schedule=PiecewiseConstantSchedule(b))
 
     def to_ddpm(self, N: int) -> DDPM:
-        r"""The DDPM chain that this SDE induces at t_i = i/N: β_i = 1 - ᾱ(t_i)/ᾱ(t_{i-1}), exactly.
+        r"""The DDPM chain that this SDE induces at `t_i = i/N`: `β_i = 1 - ᾱ(t_i)/ᾱ(t_{i-1})`, exactly.
 
-        ``VPSDE.from_ddpm(sde.to_ddpm(N))`` agrees with ``sde`` at every t_i. (The common first-order
-        map β_i ≈ β(s)/N, which Ho et al.'s linear schedule is with s = (i-1)/(N-1), has an ᾱ error that
+        `VPSDE.from_ddpm(sde.to_ddpm(N))` agrees with `sde` at every `t_i`. (The common first-order
+        map `β_i ≈ β(s)/N`, which Ho et al.'s linear schedule is with `s = (i-1)/(N-1)`, has an ᾱ error that
         falls like 1/N; docs/math.md gives the measured numbers.)
+
+        Args:
+            N: the number of steps, ≥ 1.
+
+        Returns:
+            The [`DDPM`][scoresde.ddpm.DDPM] with `β_1..β_N`.
+
+        Raises:
+            TypeError: if `N` is not an int.
+            ValueError: if `N < 1`.
+
+        References:
+            Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+            Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. B.
         """
         check_positive_int(N, "N")
         grid = torch.arange(N + 1, dtype=FLOAT64) / N
@@ -363,10 +610,22 @@ class VPSDE(_ScheduledSDE):
 
 
 class SubVPSDE(_ScheduledSDE):
-    r"""Sub-VP SDE dx = -½ β x dt + √(β (1 - ᾱ(t)²)) dw (Song et al. 2021, eq. 29).
-    Marginals: α = √ᾱ(t), σ = 1 - ᾱ(t), a variance below the VP one at every t.
+    r"""The sub-VP SDE `dx = -½ β(t) x dt + √(β(t) (1 - ᾱ(t)²)) dw`.
 
-    Args as ``VPSDE``.
+    Marginals: `α = √ᾱ(t)`, `σ = 1 - ᾱ(t)`, a variance below the VP one at every t.
+
+    Args:
+        beta_min: `β(0)` of the linear schedule `β(t) = β_min + (β_max - β_min) t` (default 0.1).
+        beta_max: `β(1)` of the linear schedule (default 20).
+        schedule: any [`Schedule`][scoresde.schedules.Schedule] instead; not together with `beta_min`/`beta_max`.
+
+    Raises:
+        TypeError: if `schedule` is not a `Schedule`, or is given together with `beta_min`/`beta_max`.
+        ValueError: if the linear schedule's bounds are not `0 < beta_min < beta_max`.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 29.
     """
 
     def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:
@@ -382,16 +641,26 @@ class SubVPSDE(_ScheduledSDE):
 
 
 class VESDE(SDE):
-    r"""Variance-exploding SDE dx = √(d σ²/dt) dw with σ(t) = σ_min (σ_max/σ_min)^t (Song et al. 2021,
-    the continuous limit of SMLD / NCSN, Song & Ermon 2019).
+    r"""The variance-exploding SDE `dx = √(dσ²/dt) dw` with `σ(t) = σ_min (σ_max/σ_min)^t`.
 
-    The marginal is x_t = x_0 + σ(t) ε with σ(0) = σ_min, as in Song et al.'s code: the process at t = 0 is
-    the data smoothed by N(0, σ_min² I). The SDE's transition from s to t has variance σ(t)² - σ(s)², so
-    from x(0) the kernel is the paper's N(x(0), (σ(t)² - σ(0)²) I), and from the data it is σ(t)².
+    The continuous limit of SMLD / NCSN (Song & Ermon 2019). The marginal is `x_t = x_0 + σ(t) ε` with
+    `σ(0) = σ_min`, as in Song et al.'s code: the process at t = 0 is the data smoothed by `N(0, σ_min² I)`.
+    The SDE's transition from s to t has variance `σ(t)² - σ(s)²`, so from `x(0)` the kernel is the paper's
+    `N(x(0), (σ(t)² - σ(0)²) I)`, and from the data it is `σ(t)²`. Here `g(t)² = 2 σ(t)² log(σ_max/σ_min)`.
 
     Args:
-        sigma_min: σ(0) > 0 (default 0.01).
-        sigma_max: σ(1) > sigma_min (default 50); the prior is N(0, σ_max² I).
+        sigma_min: `σ(0) > 0` (default 0.01).
+        sigma_max: `σ(1) > sigma_min` (default 50); the prior is `N(0, σ_max² I)`.
+
+    Raises:
+        TypeError: if a bound is not a real number.
+        ValueError: if a bound is not finite and positive, or `sigma_min >= sigma_max`.
+
+    References:
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 9 and App. B.
+        - Song & Ermon 2019, "Generative Modeling by Estimating Gradients of the Data Distribution", NeurIPS,
+          arXiv:1907.05600.
     """
 
     def __init__(self, sigma_min: float = 0.01, sigma_max: float = 50.0) -> None:
@@ -406,6 +675,7 @@ class VESDE(SDE):
 
     @property
     def prior_std(self) -> float:
+        """`σ_max`: the prior `N(0, σ_max² I)`, since `σ(T) = σ_max ≫` the data's scale."""
         return self.sigma_max
 
     def _marginal(self, t: Tensor) -> tuple[Tensor, Tensor]:

@@ -1,4 +1,4 @@
-r"""Time grids for samplers: T = t_0 > t_1 > … > t_N = t_min.
+r"""Time grids for samplers, `T = t_0 > t_1 > … > t_N = t_min`.
 
     uniform    t_i evenly spaced in t                                   (Song et al. 2021)
     quadratic  t_i = t_min + (T - t_min) (1 - i/N)²: denser near the data (Song, Meng & Ermon 2021, DDIM)
@@ -6,7 +6,7 @@ r"""Time grids for samplers: T = t_0 > t_1 > … > t_N = t_min.
     karras     σ̃_i = (σ̃_max^{1/ρ} + i/N (σ̃_min^{1/ρ} - σ̃_max^{1/ρ}))^ρ in the scaled noise
                level σ̃ = σ/α = e^{-λ}, ρ = 7                           (Karras et al. 2022, EDM, eq. 5)
 
-The log-SNR and Karras grids are mapped back to t through the SDE's own ``t_of_lambda``, so one
+The log-SNR and Karras grids are mapped back to t through the SDE's own `t_of_lambda`, so one
 grid definition serves VP, sub-VP and VE alike. Every grid is checked to be strictly decreasing:
 two coinciding times would make a multistep solver divide by a zero step.
 """
@@ -25,17 +25,41 @@ from scoresde.sde import SDE
 __all__ = ["GRIDS", "check_grid", "time_grid"]
 
 GRIDS = ("uniform", "quadratic", "logsnr", "karras")
+"""The kinds of `time_grid`: uniform in t, quadratic in t, uniform in λ = log(α/σ), and Karras et al.'s ρ-grid."""
 
 
 def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, *, rho: float = 7.0) -> Tensor:
-    r"""A decreasing grid of ``steps + 1`` times from T to ``t_min`` (float64).
+    r"""A decreasing grid `T = t_0 > t_1 > … > t_N = t_min` of `steps + 1` times, with `u_i = i/N`:
+
+        uniform    t_i = T + (t_min - T) u_i
+        quadratic  t_i = t_min + (T - t_min) (1 - u_i)²
+        logsnr     λ(t_i) = λ(T) + (λ(t_min) - λ(T)) u_i,                  λ = log(α/σ)
+        karras     σ̃_i = (σ̃_max^{1/ρ} + u_i (σ̃_min^{1/ρ} - σ̃_max^{1/ρ}))^ρ,   σ̃ = σ/α = e^{-λ}
+
+    The last two are mapped back to t by `sde.t_of_lambda`, so one definition serves every SDE.
 
     Args:
         sde: the SDE whose λ(t) defines the log-SNR and Karras grids.
         steps: number of steps N ≥ 1.
-        kind: "uniform", "quadratic", "logsnr" or "karras".
-        t_min: the last time, 0 < t_min < T.
-        rho: the Karras exponent (only for kind="karras").
+        kind: `"uniform"`, `"quadratic"`, `"logsnr"` or `"karras"`.
+        t_min: the last time, `0 < t_min < T`.
+        rho: the Karras exponent ρ > 0 (only for `kind="karras"`).
+
+    Returns:
+        The grid, float64 of shape `(steps + 1,)`, with exact end points T and `t_min`.
+
+    Raises:
+        TypeError: if `sde` is not an `SDE`, `steps` not an int, or `t_min`, `rho` not real numbers.
+        ValueError: if `steps < 1`, `kind` is unknown (the error lists `GRIDS`), `t_min` leaves `(0, T)`,
+            `rho` is not positive, or the grid does not strictly decrease.
+
+    References:
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456 (uniform).
+        - Song, Meng & Ermon 2021, "Denoising Diffusion Implicit Models", ICLR, arXiv:2010.02502 (quadratic).
+        - Lu, Zhou, Bao, Chen, Li & Zhu 2022, "DPM-Solver", NeurIPS, arXiv:2206.00927 (logsnr).
+        - Karras, Aittala, Aila & Laine 2022, "Elucidating the Design Space of Diffusion-Based Generative
+          Models", NeurIPS, arXiv:2206.00364, eq. 5 (karras).
     """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
@@ -63,7 +87,22 @@ def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, 
 
 
 def check_grid(grid: Any, T: float) -> Tensor:
-    """Return ``grid`` as float64 after checking it is 1-D, has ≥ 2 points, lies in (0, T] and strictly decreases."""
+    """Return `grid` as float64 after checking `T ≥ t_0 > t_1 > … > t_N > 0` (1-D, at least 2 points).
+
+    Two coinciding times would make a multistep solver divide by a zero step, so equality is refused too.
+
+    Args:
+        grid: a 1-D tensor of times.
+        T: the SDE's end time.
+
+    Returns:
+        The grid, float64 on the CPU.
+
+    Raises:
+        TypeError: if `grid` is not a tensor.
+        ValueError: if it is not 1-D with at least 2 times, a time is not finite or leaves `(0, T]`, or it does
+            not strictly decrease (naming the first offending pair).
+    """
     if not isinstance(grid, Tensor):
         raise TypeError(f"grid must be a 1-D tensor of times or one of {', '.join(map(repr, GRIDS))}; "
                         f"got {type(grid).__name__}")

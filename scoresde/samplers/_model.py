@@ -24,11 +24,12 @@ class CountedScore:
         self.nfe = 0
 
     def coefficients(self, t: Tensor) -> tuple[float, float]:
-        """(α(t), σ(t)) as Python floats."""
+        """The marginal coefficients `(α(t), σ(t))` as Python floats, for a float64 scalar `t`."""
         alpha, sigma = self.sde._marginal(t)
         return float(alpha), float(sigma)
 
     def score(self, x: Tensor, t: Tensor) -> Tensor:
+        """The score `s(x, t)` for a scalar grid time `t`, counted and checked (shape and finiteness)."""
         t_batch = t.to(device=x.device, dtype=x.dtype).expand(x.shape[0])
         out = self.score_fn(x, t_batch)
         self.nfe += 1
@@ -42,6 +43,6 @@ class CountedScore:
         return out
 
     def x0(self, x: Tensor, t: Tensor) -> Tensor:
-        """The data prediction (Tweedie's formula) x̂_0 = (x + σ(t)² s(x, t))/α(t)."""
+        """The data prediction (Tweedie's formula) `x̂_0 = (x + σ(t)² s(x, t))/α(t)`."""
         alpha, sigma = self.coefficients(t)
         return (x + sigma * sigma * self.score(x, t)) / alpha

@@ -1,7 +1,7 @@
-r"""Solvers of the probability-flow ODE dx/dt = f(t) x - ½ g(t)² s(x, t) (Song et al. 2021, eq. 13).
+r"""Solvers of the probability-flow ODE `dx/dt = f(t) x - ½ g(t)² s(x, t)` (Song et al. 2021, eq. 13).
 
-``ode`` hands it to torchdiffeq (any of its fixed or adaptive methods); ``heun`` is Karras et al. 2022's
-second-order Algorithm 1 in the scaled variables y = x/α and σ̃ = σ/α = e^{-λ}, where the ODE reads
+`ode` hands it to torchdiffeq (any of its fixed or adaptive methods); `heun` is Karras et al. 2022's
+second-order Algorithm 1 in the scaled variables `y = x/α` and `σ̃ = σ/α = e^{-λ}`, where the ODE reads
 
     dy/dσ̃ = (y - D(y, σ̃))/σ̃,   D = x̂_0, the data prediction,
 
@@ -19,14 +19,44 @@ from scoresde.samplers.ancestral import StepCallback
 from scoresde.sde import SDE
 
 FIXED_SOLVERS = ("euler", "midpoint", "rk4", "explicit_adams", "implicit_adams")
+"""The fixed-step torchdiffeq methods: they step along the sampler's grid."""
 ADAPTIVE_SOLVERS = ("dopri5", "dopri8", "bosh3", "fehlberg2", "adaptive_heun")
+"""The adaptive torchdiffeq methods: they choose their own steps to `rtol`/`atol`; the grid says where to report."""
 ODE_SOLVERS = ADAPTIVE_SOLVERS + FIXED_SOLVERS
+"""The torchdiffeq methods that `sample(..., method="ode", solver=...)` accepts: adaptive ones first."""
 
 
 def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
         on_step: StepCallback, solver: str = "dopri5", rtol: float = 1e-5, atol: float = 1e-5) -> Tensor:
-    """The probability-flow ODE through ``torchdiffeq.odeint``. Fixed-step solvers step along the grid
-    ``ts``; adaptive ones choose their own steps to ``rtol``/``atol`` and report x at the grid times."""
+    r"""The probability-flow ODE `dx/dt = f(t) x - ½ g(t)² s(x, t)` solved by `torchdiffeq.odeint`.
+
+    Fixed-step solvers step along the grid `ts`; adaptive ones choose their own steps to `rtol`/`atol` and report
+    x at the grid times. Adaptive steps are made to land on `t_min` (and the first step is fixed at 1% of the
+    interval), so the score is never evaluated outside `[t_min, T]`.
+
+    Args:
+        model: the counted score, giving `score`, `x0 = (x + σ² s)/α` and `coefficients(t) = (α(t), σ(t))`.
+        sde: the forward SDE.
+        x: the start `x_T`, shape `(batch, *dims)`.
+        ts: the decreasing float64 grid `T = t_0 > … > t_N = t_min` (checked by `sample`).
+        generator: unused (the method is deterministic); part of the common signature.
+        on_step: called as `on_step(i, t_i, x_i)` after each step.
+        solver: a torchdiffeq method, one of `ODE_SOLVERS` (default `"dopri5"`).
+        rtol: the relative tolerance (> 0) of the adaptive solvers.
+        atol: the absolute tolerance (> 0) of the adaptive solvers.
+
+    Returns:
+        `x_{t_min}`, the shape of `x`.
+
+    Raises:
+        ValueError: if `solver` is unknown (the error lists `ODE_SOLVERS`) or a tolerance is not a positive number.
+
+    References:
+        - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+          Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 13.
+        - Chen, Rubanova, Bettencourt & Duvenaud 2018, "Neural Ordinary Differential Equations", NeurIPS,
+          arXiv:1806.07366 (torchdiffeq).
+    """
     if solver not in ODE_SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(map(repr, ODE_SOLVERS))}; got {solver!r}")
     for value, name in ((rtol, "rtol"), (atol, "atol")):
@@ -52,7 +82,30 @@ def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torc
 
 def heun(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
          on_step: StepCallback) -> Tensor:
-    """Karras et al. 2022, Algorithm 1 (deterministic Heun, 2 evaluations per step) in y = x/α, σ̃ = σ/α."""
+    r"""Karras et al.'s deterministic Heun sampler on `dy/dσ̃ = (y - x̂_0)/σ̃`, `y = x/α`, `σ̃ = σ/α = e^{-λ}`.
+
+    Each step from σ̃ to σ̃' is an Euler step and a trapezoidal correction,
+
+        y' = y + (σ̃' - σ̃) d,              d = (y - x̂_0(y, σ̃))/σ̃,
+        y  ← y + (σ̃' - σ̃) (d + d')/2,     d' = (y' - x̂_0(y', σ̃'))/σ̃',
+
+    two evaluations per step (the slope at the new point starts the next step). Second order.
+
+    Args:
+        model: the counted score, giving `score`, `x0 = (x + σ² s)/α` and `coefficients(t) = (α(t), σ(t))`.
+        sde: the forward SDE.
+        x: the start `x_T`, shape `(batch, *dims)`.
+        ts: the decreasing float64 grid `T = t_0 > … > t_N = t_min` (checked by `sample`).
+        generator: unused (the method is deterministic); part of the common signature.
+        on_step: called as `on_step(i, t_i, x_i)` after each step.
+
+    Returns:
+        `x_{t_min} = α(t_min) y`, the shape of `x`.
+
+    References:
+        Karras, Aittala, Aila & Laine 2022, "Elucidating the Design Space of Diffusion-Based Generative
+        Models", NeurIPS, arXiv:2206.00364, Algorithm 1.
+    """
     alpha, sigma = model.coefficients(ts[0])
     y, s_cur = x / alpha, sigma / alpha
     d_cur = (y - model.x0(x, ts[0])) / s_cur

@@ -28,6 +28,7 @@ from scoresde.timesteps import GRIDS, time_grid
 __all__ = ["INPAINT_METHODS", "inpaint"]
 
 INPAINT_METHODS = ("pc", "euler_maruyama")
+"""The reverse-SDE samplers `inpaint` runs: predictor–corrector or Euler–Maruyama alone."""
 
 
 def _check_mask(mask: Any, y: Tensor) -> Tensor:
@@ -60,22 +61,43 @@ def inpaint(
     corrector_steps: int = 1,
     denoise: bool = True,
 ) -> Tensor:
-    r"""Fill in the pixels of ``y`` where ``mask`` is 0, by the reverse SDE with the known pixels replaced.
+    r"""Fill in the pixels of `y` where `mask` is 0, by the reverse SDE with the known pixels replaced.
+
+    After every predictor and corrector step at time s the known pixels Ω are overwritten with a fresh forward
+    perturbation of the data,
+
+        x_s(Ω) ← α(s) y(Ω) + σ(s) z,    z ~ N(0, I),
+
+    so the unknown pixels evolve next to known ones distributed as `p_s(x(Ω) | y)`; at the end the known pixels
+    are set to y exactly. Exact when the two parts are independent, an approximation otherwise.
 
     Args:
-        score_fn: the unconditional score s(x, t) ≈ ∇ log p_t(x).
+        score_fn: the unconditional score `s(x, t) ≈ ∇ log p_t(x)`.
         sde: the forward SDE.
-        y: the data, (batch, *dims); its values where ``mask`` is 0 are ignored.
-        mask: broadcastable to ``y``; 1 (or True) where the pixel is known.
-        steps: grid steps from T to ``t_min``.
-        method: "pc" (Euler–Maruyama predictor + Langevin corrector, Song et al.'s choice) or "euler_maruyama".
+        y: the data, `(batch, *dims)`; its values where `mask` is 0 are ignored.
+        mask: broadcastable to `y`; 1 (or True) where the pixel is known.
+        steps: grid steps from T to `t_min`.
+        method: `"pc"` (Euler–Maruyama predictor + Langevin corrector, Song et al.'s choice) or
+            `"euler_maruyama"`.
         generator: the source of all noise.
-        t_min, grid: the time grid (``scoresde.timesteps``).
-        snr, corrector_steps: the corrector's signal-to-noise ratio and steps per grid step ("pc").
-        denoise: end with Tweedie's x̂_0 at t_min.
+        t_min: the last grid time, `0 < t_min < T`.
+        grid: the kind of time grid, one of `GRIDS` (see [`time_grid`][scoresde.timesteps.time_grid]).
+        snr: the corrector's signal-to-noise ratio (`"pc"` only).
+        corrector_steps: Langevin corrector steps per grid step (`"pc"` only), ≥ 0.
+        denoise: end with Tweedie's `x̂_0` at `t_min`.
 
     Returns:
-        The completed images, the shape of ``y``, equal to ``y`` where the mask is 1.
+        The completed images, the shape of `y`, equal to `y` where the mask is 1.
+
+    Raises:
+        TypeError: if `sde` is not an `SDE`, `y` not a floating-point tensor, or `mask` not a tensor.
+        ValueError: if `y` is not finite or has no batch dimension, `mask` does not broadcast to `y` or holds
+            values other than 0 and 1, `method` or `grid` is unknown, `steps < 1`, `snr` is not positive,
+            `corrector_steps < 0`, `t_min` leaves `(0, T)`, or `score_fn` returns a wrong shape or non-finite values.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456, §5 and App. I.2.
     """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")

@@ -1,6 +1,6 @@
 r"""Samplers of the reverse-time SDE (Song et al. 2021, "Score-Based Generative Modeling through SDEs").
 
-Reverse SDE, run from t = T to t_min: dx = [f(t) x - g(t)² s(x, t)] dt + g(t) dw̄.
+Reverse SDE, run from t = T to `t_min`: `dx = [f(t) x - g(t)² s(x, t)] dt + g(t) dw̄`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from scoresde.sde import SDE
 
 def _em_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, generator: torch.Generator | None
              ) -> Tensor:
-    """x_s = x_t - [f(t) x_t - g(t)² s(x_t, t)] Δ + g(t) √Δ z,  Δ = t - s > 0."""
+    """One Euler–Maruyama step `x_s = x_t - [f(t) x_t - g(t)² s(x_t, t)] Δ + g(t) √Δ z`, `Δ = t - s > 0`."""
     dt = float(t - s)
     f, g2 = float(sde._drift_coef(t)), float(sde._g2(t))
     drift = f * x - g2 * model.score(x, t)
@@ -27,7 +27,25 @@ def _em_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, gen
 
 def euler_maruyama(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
                    on_step: StepCallback) -> Tensor:
-    """Euler–Maruyama on the reverse SDE: weak order 1, one score evaluation per step."""
+    r"""Euler–Maruyama on the reverse SDE: `x_s = x_t - [f(t) x_t - g(t)² s(x_t, t)] Δ + g(t) √Δ z`, `Δ = t - s`.
+
+    Weak order 1, one score evaluation per step; `z ~ N(0, I)` drawn from `generator`.
+
+    Args:
+        model: the counted score, giving `score`, `x0 = (x + σ² s)/α` and `coefficients(t) = (α(t), σ(t))`.
+        sde: the forward SDE.
+        x: the start `x_T`, shape `(batch, *dims)`.
+        ts: the decreasing float64 grid `T = t_0 > … > t_N = t_min` (checked by `sample`).
+        generator: the source of the noise.
+        on_step: called as `on_step(i, t_i, x_i)` after each step.
+
+    Returns:
+        `x_{t_min}`, the shape of `x`.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 6.
+    """
     for i in range(len(ts) - 1):
         x = _em_step(model, sde, x, ts[i], ts[i + 1], generator)
         on_step(i + 1, ts[i + 1], x)
@@ -36,13 +54,32 @@ def euler_maruyama(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, gene
 
 def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
        on_step: StepCallback, snr: float = 0.16, corrector_steps: int = 1) -> Tensor:
-    r"""Predictor–corrector sampling (Song et al. 2021, Algorithms 2 and 3): at each step an Euler–Maruyama
-    predictor from t to s, then ``corrector_steps`` Langevin corrector steps at s,
+    r"""Predictor–corrector sampling: an Euler–Maruyama predictor from t to s, then Langevin corrector steps at s,
 
         x ← x + ε s(x, s) + √(2ε) z,    ε = 2 a² (snr ‖z‖ / ‖s(x, s)‖)²,
 
-    with a² = (α_s/α_t)⁻² the one-step signal factor (1 - β_i on the DDPM grid, 1 for VE) and the norms
-    per sample over all dimensions, averaged over the batch. NFE per step: 1 + corrector_steps.
+    with `a² = (α_s/α_t)⁻²` the one-step signal factor (`1 - β_i` on the DDPM grid, 1 for VE) and the norms
+    per sample over all dimensions, averaged over the batch. NFE per step: `1 + corrector_steps`.
+
+    Args:
+        model: the counted score, giving `score`, `x0 = (x + σ² s)/α` and `coefficients(t) = (α(t), σ(t))`.
+        sde: the forward SDE.
+        x: the start `x_T`, shape `(batch, *dims)`.
+        ts: the decreasing float64 grid `T = t_0 > … > t_N = t_min` (checked by `sample`).
+        generator: the source of the noise.
+        on_step: called as `on_step(i, t_i, x_i)` after each step.
+        snr: the corrector's signal-to-noise ratio r > 0.
+        corrector_steps: Langevin steps per grid step, ≥ 0 (0 is Euler–Maruyama).
+
+    Returns:
+        `x_{t_min}`, the shape of `x`.
+
+    Raises:
+        ValueError: if `snr` is not a positive number or `corrector_steps` not an int ≥ 0.
+
+    References:
+        Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
+        Stochastic Differential Equations", ICLR, arXiv:2011.13456, Algorithms 2 and 3.
     """
     if not isinstance(snr, (int, float)) or not snr > 0:
         raise ValueError(f"snr must be a number > 0; got {snr!r}")
@@ -59,7 +96,7 @@ def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch
 
 def _langevin_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, snr: float,
                    generator: torch.Generator | None) -> Tensor:
-    """One Langevin corrector step at time s after a predictor step from t: x + ε s(x, s) + √(2ε) z."""
+    """One Langevin corrector step at time s after a predictor step from t: `x + ε s(x, s) + √(2ε) z`."""
     a2 = float(sde._transition(s, t)[0]) ** 2
     grad = model.score(x, s)
     z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
