@@ -737,3 +737,29 @@ def test_non_finite_score_is_refused_naming_the_time(method: str, options: dict[
         call(method=method, score_fn=score, **options)
     assert len(seen) == 1
     assert message_time(str(err.value)) == pytest.approx(seen[0], rel=1e-5)
+
+
+def test_ancestral_on_the_ddpm_grid_is_ho_et_al_algorithm_2() -> None:
+    """On t_i = i/N of VPSDE.from_ddpm(betas), `ancestral` is Ho et al.'s sampler step for step (docs/math.md §10):
+    x_{i-1} = μ(x_i, ε̂) + √β̃_i z with DDPM.mean_from_eps, the last step (i = 1) without noise, same draws."""
+    n_steps, batch = 40, 6
+    betas = sd.linear_betas(n_steps)
+    ddpm, sde = sd.DDPM(betas), sd.VPSDE.from_ddpm(betas)
+    gm = sd.GaussianMixture(torch.tensor([0.5, 0.5]), torch.tensor([[-2.0, 0.0], [2.0, 0.0]]),
+                            0.1 * torch.eye(2).expand(2, 2, 2))
+    score = gm.score_fn(sde)
+    grid = torch.arange(n_steps, 0, -1, dtype=torch.float64) / n_steps
+    res = sd.sample(score, sde, (batch, 2), method="ancestral", grid=grid, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(3))
+    assert res.nfe == n_steps
+
+    gen = torch.Generator().manual_seed(3)
+    x = sde.prior_sample((batch, 2), gen, dtype=torch.float64)
+    for i in range(n_steps, 0, -1):
+        t = torch.full((batch,), i / n_steps, dtype=torch.float64)
+        eps = -ddpm.marginal(i)[1] * score(x, t)
+        x = ddpm.mean_from_eps(x, i, eps)
+        if i > 1:
+            beta_tilde = ddpm.posterior_coefficients(i)[2]
+            x = x + beta_tilde.sqrt() * torch.randn((batch, 2), generator=gen, dtype=torch.float64)
+    torch.testing.assert_close(res.samples, x, rtol=0, atol=1e-12)
