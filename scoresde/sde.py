@@ -246,6 +246,8 @@ class SDE(ABC):
             Kingma, Salimans, Poole & Ho 2021, "Variational Diffusion Models", NeurIPS, arXiv:2107.00630, eqs. 2-3.
         """
         ss, tt = check_time(s, self.T, "s"), check_time(t, self.T, "t")
+        if ss.ndim == tt.ndim == 1 and len(ss) != len(tt) and 1 not in (len(ss), len(tt)):
+            raise ValueError(f"s and t must have the same length or one of them length 1; got {len(ss)} and {len(tt)}")
         if (ss > tt).any():
             raise ValueError("s must be <= t (the kernel runs forward in time); got s > t")
         return self._transition(ss, tt)

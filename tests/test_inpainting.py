@@ -70,3 +70,8 @@ def test_bad_input_is_refused() -> None:
         sd.inpaint(score, sde, y, torch.ones(2), 5, method="ode")
     with pytest.raises(ValueError, match="y must be finite"):
         sd.inpaint(score, sde, torch.full((4, 2), float("nan"), dtype=F64), torch.ones(2), 5)
+
+
+def test_a_score_that_is_not_callable_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match="score_fn must be callable"):
+        sd.inpaint(None, sd.VPSDE(), torch.zeros(4, 2, dtype=F64), torch.ones(2), 5)  # type: ignore[arg-type]

@@ -763,3 +763,10 @@ def test_ancestral_on_the_ddpm_grid_is_ho_et_al_algorithm_2() -> None:
             beta_tilde = ddpm.posterior_coefficients(i)[2]
             x = x + beta_tilde.sqrt() * torch.randn((batch, 2), generator=gen, dtype=torch.float64)
     torch.testing.assert_close(res.samples, x, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("method", "options"), [("ddim", {"eta": True}), ("pc", {"snr": True}),
+                                                 ("ode", {"rtol": True}), ("ode", {"atol": False})])
+def test_a_bool_is_not_a_number_option(method: str, options: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=next(iter(options))):
+        call(method=method, **options)

@@ -247,3 +247,10 @@ def test_generic_sde_from_marginal_only() -> None:
     torch.testing.assert_close(sde.drift_coef(t), -1 / (2 - t), rtol=1e-14, atol=0)
     torch.testing.assert_close(sde.diffusion(t) ** 2, 2 * t + 2 * t**2 / (2 - t), rtol=1e-14, atol=0)
     torch.testing.assert_close(sde.t_of_lambda(sde.lambda_(t)), t, rtol=1e-14, atol=0)
+
+
+def test_transition_refuses_times_of_different_lengths_by_name() -> None:
+    with pytest.raises(ValueError, match="s and t must have the same length"):
+        sd.VPSDE().transition(torch.full((3,), 0.2), torch.full((4,), 0.5))
+    a, _ = sd.VPSDE().transition(torch.full((1,), 0.2), torch.full((4,), 0.5))  # one of length 1 broadcasts
+    assert a.shape == (4,)

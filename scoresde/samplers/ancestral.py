@@ -88,7 +88,7 @@ def ddim(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: tor
     References:
         Song, Meng & Ermon 2021, "Denoising Diffusion Implicit Models", ICLR, arXiv:2010.02502, eq. 12.
     """
-    if not (isinstance(eta, (int, float)) and 0.0 <= float(eta) <= 1.0):
+    if isinstance(eta, bool) or not (isinstance(eta, (int, float)) and 0.0 <= float(eta) <= 1.0):
         raise ValueError(f"eta must be a number in [0, 1]; got {eta!r}")
     for i in range(len(ts) - 1):
         t, s = ts[i], ts[i + 1]

@@ -60,7 +60,7 @@ def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torc
     if solver not in ODE_SOLVERS:
         raise ValueError(f"solver must be one of {', '.join(map(repr, ODE_SOLVERS))}; got {solver!r}")
     for value, name in ((rtol, "rtol"), (atol, "atol")):
-        if not isinstance(value, (int, float)) or not value > 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             raise ValueError(f"{name} must be a number > 0; got {value!r}")
 
     def velocity(t: Tensor, y: Tensor) -> Tensor:

@@ -101,6 +101,8 @@ def inpaint(
     """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    if not callable(score_fn):
+        raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
     check_tensor(y, "y")
     check_finite(y, "y")
     if y.ndim < 2:

@@ -81,7 +81,7 @@ def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch
         Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
         Stochastic Differential Equations", ICLR, arXiv:2011.13456, Algorithms 2 and 3.
     """
-    if not isinstance(snr, (int, float)) or not snr > 0:
+    if isinstance(snr, bool) or not isinstance(snr, (int, float)) or not snr > 0:
         raise ValueError(f"snr must be a number > 0; got {snr!r}")
     if isinstance(corrector_steps, bool) or not isinstance(corrector_steps, int) or corrector_steps < 0:
         raise ValueError(f"corrector_steps must be an int >= 0; got {corrector_steps!r}")
