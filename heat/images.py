@@ -72,6 +72,10 @@ def neumann_eigenvalues(size: tuple[int, int]) -> Array:
 
     Raises:
         ValueError: ``size`` is not two ints ≥ 2.
+
+    References:
+        - Strang 1999, "The Discrete Cosine Transform", SIAM Review 41 (the DCT diagonalises the Neumann Laplacian).
+        - Rissanen, Heinonen & Solin 2023, "Generative Modelling with Inverse Heat Dissipation", ICLR, arXiv:2206.13397.
     """
     h, w = _check_size(size)
     return np.asarray(math.pi**2 * ((np.arange(h)[:, None] / h) ** 2 + (np.arange(w)[None, :] / w) ** 2))

@@ -110,6 +110,10 @@ class Mixture:
         TypeError: an argument is not a real array.
         ValueError: shapes that do not agree, non-finite values, weights that are not positive or do not sum to
             1, or a covariance that is not symmetric positive definite.
+
+    References:
+        - Evans, "Partial Differential Equations", AMS, §2.3.1 (heat flow convolves with the heat kernel).
+        - Carslaw & Jaeger 1959, "Conduction of Heat in Solids", Oxford, §14 (the method of images in a box).
     """
 
     def __init__(self, weights: ArrayLike, means: ArrayLike, covs: ArrayLike) -> None:

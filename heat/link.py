@@ -197,6 +197,12 @@ def time_change(sde: sd.SDE, t: ArrayLike) -> TimeChange:
     Raises:
         TypeError: ``sde`` is not a ``scoresde.SDE``, or ``t`` not a number or an array of numbers.
         ValueError: a time outside [0, T] (from ``sde.marginal``).
+
+    References:
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR,
+          arXiv:2011.13456. App. B (the marginals of linear SDEs).
+        - Risken, "The Fokker–Planck Equation", Springer, 1989 (the Fokker–Planck equation of dx = √(2D) dw is the heat
+          equation).
     """
     _check_sde(sde)
     if isinstance(t, (bool, str)):
@@ -228,6 +234,11 @@ def sde_time(sde: sd.SDE, tau: ArrayLike) -> Array:
     Raises:
         TypeError: ``sde`` is not a ``scoresde.SDE``, or ``tau`` not a number or an array of numbers.
         ValueError: ``tau`` has more than one dimension, is not finite, negative, or beyond τ(T).
+
+    References:
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR,
+          arXiv:2011.13456.
+        - Kingma, Salimans, Poole & Ho 2021, "Variational Diffusion Models", NeurIPS, arXiv:2107.00630 (the log-SNR).
     """
     _check_sde(sde)
     if isinstance(tau, (bool, str)):
@@ -282,6 +293,11 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
         TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
         ValueError: ``p0`` is not a density on the grid (wrong shape, not finite, negative beyond round-off or
             zero), ``t`` is not one time in [0, T], or a bad ``method`` / ``dt`` (see ``heat.solve``).
+
+    References:
+        - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR,
+          arXiv:2011.13456. App. B.
+        - Trefethen 2000, "Spectral Methods in MATLAB", SIAM (spectral differentiation and time stepping).
     """
     _check_grid(grid)
     values = _check_density(p0, grid, "p0")
@@ -314,6 +330,11 @@ def score_field(p: ArrayLike, grid: Grid, method: str = "spectral", floor: float
     Raises:
         TypeError: ``grid`` is not a ``Grid``.
         ValueError: ``p`` is not a density on the grid, an unknown ``method``, or ``floor`` outside [0, 1).
+
+    References:
+        - Hyvärinen 2005, "Estimation of Non-Normalized Statistical Models by Score Matching", JMLR 6 (the score ∇log
+          p).
+        - Trefethen 2000, "Spectral Methods in MATLAB", SIAM (spectral differentiation and time stepping).
     """
     _check_grid(grid)
     values = _check_density(p, grid, "p")

@@ -156,6 +156,10 @@ def laplacian(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> sp.csr_matrix
     Raises:
         TypeError: ``grid`` is not a ``Grid``, or ``diffusivity`` neither a number nor an array.
         ValueError: ``diffusivity`` is negative, not finite, or an array of another shape.
+
+    References:
+        - LeVeque 2007, "Finite Difference Methods for Ordinary and Partial Differential Equations", SIAM, ch. 9 (the
+          heat equation, its discretizations and their stability).
     """
     _check_grid(grid)
     return _laplacian(grid, _check_diffusivity(diffusivity, grid))
@@ -209,6 +213,11 @@ def stability_limit(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> float:
     Raises:
         TypeError: ``grid`` is not a ``Grid``, or ``diffusivity`` neither a number nor an array.
         ValueError: ``diffusivity`` is negative, not finite, or an array of another shape.
+
+    References:
+        - LeVeque 2007, "Finite Difference Methods for Ordinary and Partial Differential Equations", SIAM, ch. 9 (the
+          heat equation, its discretizations and their stability).
+        - Gershgorin 1931, "Über die Abgrenzung der Eigenwerte einer Matrix", Izv. Akad. Nauk SSSR.
     """
     _check_grid(grid)
     return _stability_limit(_laplacian(grid, _check_diffusivity(diffusivity, grid)))

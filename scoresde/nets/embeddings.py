@@ -223,6 +223,11 @@ def time_embedding(kind: str, dim: int, *, time_scale: float = 1000.0, fourier_s
 
     Raises:
         ValueError: an unknown ``kind`` (the valid ones are listed), or a bad ``dim`` or scale.
+
+    References:
+        - Vaswani et al. 2017, "Attention Is All You Need", NeurIPS, arXiv:1706.03762 (sinusoidal embeddings).
+        - Tancik et al. 2020, "Fourier Features Let Networks Learn High Frequency Functions in Low Dimensional Domains",
+          NeurIPS, arXiv:2006.10739.
     """
     check_choice(kind, "time_embedding", EMBEDDINGS)
     if kind == "sinusoidal":
