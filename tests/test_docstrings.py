@@ -152,6 +152,15 @@ def _constructor_problems(qual: str, cls: type) -> list[str]:
     return [f"{qual}: Args does not name {missing}"] if missing else []
 
 
+def _callable_problems(qual: str, func: Callable[..., Any], *, skip_first: bool) -> list[str]:
+    """A missing docstring, or the parameters its ``Args:`` does not name."""
+    doc = func.__doc__ or ""
+    if not doc.strip():
+        return [f"{qual}: no docstring"]
+    missing = missing_args(func, doc, skip_first=skip_first)
+    return [f"{qual}: Args does not name {missing}"] if missing else []
+
+
 def problems(module_name: str) -> list[str]:
     """Every missing docstring and undocumented parameter in the public API of one module."""
     module = importlib.import_module(module_name)
@@ -164,21 +173,9 @@ def problems(module_name: str) -> list[str]:
                 found.append(f"{qual}: no docstring")
             found += _constructor_problems(qual, obj)
             for member, func, skip_first in _members(obj):
-                doc = func.__doc__ or ""
-                if not doc.strip():
-                    found.append(f"{member}: no docstring")
-                    continue
-                missing = missing_args(func, doc, skip_first=skip_first)
-                if missing:
-                    found.append(f"{member}: Args does not name {missing}")
+                found += _callable_problems(member, func, skip_first=skip_first)
         elif inspect.isfunction(obj):
-            doc = obj.__doc__ or ""
-            if not doc.strip():
-                found.append(f"{qual}: no docstring")
-                continue
-            missing = missing_args(obj, doc, skip_first=False)
-            if missing:
-                found.append(f"{qual}: Args does not name {missing}")
+            found += _callable_problems(qual, obj, skip_first=False)
     return list(dict.fromkeys(found))  # a method inherited by several exported classes is reported once
 
 
