@@ -177,7 +177,7 @@ def figure_schedules(out: Path, quick: bool) -> Numbers:
     axes[2].legend(fontsize=8, loc="lower right")
     axes[3].annotate(r"last $\beta_i$ clipped at 0.999", xy=(1.0, last_lambda["cosine"]), xytext=(0.3, -9),
                      fontsize=8, arrowprops={"arrowstyle": "->", "color": "0.4"})
-    fig.suptitle(r"Noise schedules: the DDPM chain (points) is the VP SDE (lines) observed at $t_i = i/N$",
+    fig.suptitle(r"Noise schedules: the DDPM chains (points) against the continuous schedules (lines) at $t_i = i/N$",
                  fontsize=12)
     save(fig, out, "schedules.png", quick)
     return numbers
