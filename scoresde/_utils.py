@@ -76,24 +76,98 @@ def check_finite(x: Tensor, name: str) -> None:
         raise ValueError(f"{name} must be finite; got a non-finite value ({bad})")
 
 
-def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    """Return ``value`` as a Python float after checking it is finite and > 0 (or >= 0)."""
+def check_float(
+    value: Any, name: str, *, low: float = -math.inf, high: float = math.inf, low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a Python float after checking it is a finite real number in the given interval.
+
+    A bool, a string or a tensor is the wrong type (``TypeError``); NaN, infinity or a number outside
+    ``[low, high]`` (open at `low` with ``low_open``, at `high` with ``high_open``) is out of range (``ValueError``).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
     v = float(value)
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        allowed = "a finite number >= 0" if allow_zero else "a finite number > 0"
-        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    below = v <= low if low_open else v < low
+    above = v >= high if high_open else v > high
+    if not math.isfinite(v) or below or above:
+        lo = "" if low == -math.inf else f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high == math.inf else f"{'<' if high_open else '<='} {high:g}"
+        bounds = " and ".join(b for b in (lo, hi) if b)
+        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}; got {value!r}")
     return v
 
 
-def check_positive_int(value: Any, name: str) -> int:
-    """Return ``value`` as an int after checking it is an integer >= 1."""
+def check_positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a Python float after checking it is finite and > 0 (or >= 0): `check_float`, `low=0`."""
+    return check_float(value, name, low=0.0, low_open=not allow_zero)
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` after checking it is an int (a bool is not: ``TypeError``) in ``[minimum, maximum]``
+    (``ValueError``)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if maximum is None:
+            allowed = f"an integer >= {minimum}"
+        elif minimum is None:
+            allowed = f"an integer <= {maximum}"
+        else:
+            allowed = f"an integer in [{minimum}, {maximum}]"
+        raise ValueError(f"{name} must be {allowed}; got {value}")
     return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` after checking it is a bool, not merely truthy (``TypeError`` otherwise)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
+    return value
+
+
+def check_callable(value: Any, name: str, call: str) -> None:
+    """Check that ``value`` is callable; the ``TypeError`` shows how it is called (``call``: ``score_fn(x, t)``)."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable as {call}; got {type(value).__name__}")
+
+
+def check_sde(sde: Any, name: str = "sde") -> None:
+    """Check that ``sde`` is a ``scoresde.SDE`` (``TypeError`` otherwise)."""
+    from scoresde.sde import SDE  # imported here: sde.py imports this module
+
+    if not isinstance(sde, SDE):
+        raise TypeError(f"{name} must be an SDE; got {type(sde).__name__}")
+
+
+def check_t_min(t_min: Any, T: float) -> float:
+    """Return ``t_min`` as a float after checking ``0 < t_min < T``: the last time of a sampler or a likelihood."""
+    return check_float(t_min, "t_min", low=0.0, high=T, low_open=True, high_open=True)
+
+
+def check_output(out: Any, x: Tensor, call: str, *, dtype: bool = False, where: str = "") -> Tensor:
+    """Check what a user's function returned for the input ``x``.
+
+    It must be a tensor (``TypeError``) of ``x``'s shape (``ValueError``) and, with ``dtype``, of ``x``'s dtype
+    (``TypeError``). ``call`` names the function as called (``"score_fn(x, t)"``); ``where`` ends the message
+    (``"at t = 0.5"``).
+    """
+    at = f" {where}" if where else ""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{call} must return a torch.Tensor of the shape of x, {tuple(x.shape)}; "
+                        f"got {type(out).__name__}{at}")
+    if out.shape != x.shape:
+        raise ValueError(f"{call} must return a tensor of the shape of x, {tuple(x.shape)}; "
+                         f"got {tuple(out.shape)}{at}")
+    if dtype and out.dtype != x.dtype:
+        raise TypeError(f"{call} must return x's dtype, {x.dtype}; got {out.dtype}{at}")
+    return out
+
+
+def expand_like(c: Tensor, x: Tensor) -> Tensor:
+    """A coefficient of shape ``()`` or ``(batch,)`` shaped to broadcast against ``x`` and cast to its dtype and
+    device, ``append_dims(c, x.ndim).to(x)``: coefficients are computed in float64 and cast here, at use."""
+    return append_dims(c, x.ndim).to(x)
 
 
 def check_time(t: Any, T: float, name: str = "t") -> Tensor:

@@ -26,7 +26,7 @@ from scoresde._utils import (
     as_float64,
     check_batch_time,
     check_finite,
-    check_positive_int,
+    check_int,
     check_tensor,
     check_time,
 )
@@ -144,7 +144,7 @@ class GaussianMixture:
             TypeError: if `n` is not an int.
             ValueError: if `n < 1`.
         """
-        check_positive_int(n, "n")
+        check_int(n, "n", minimum=1)
         dev = generator.device if generator is not None else torch.device("cpu")
         k = torch.multinomial(self.weights.to(dev), n, replacement=True, generator=generator)
         z = torch.randn(n, self.dim, dtype=FLOAT64, device=dev, generator=generator)
@@ -350,7 +350,7 @@ def ring_mixture(k: int = 8, radii: tuple[float, float] = (2.0, 4.0), stds: tupl
         TypeError: if `k` is not an int.
         ValueError: if `k < 2` or a standard deviation is not positive.
     """
-    check_positive_int(k, "k")
+    check_int(k, "k", minimum=1)
     if k < 2:
         raise ValueError(f"k must be at least 2 (a ring); got {k}")
     j = torch.arange(k, dtype=FLOAT64)

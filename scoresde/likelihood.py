@@ -38,7 +38,7 @@ import torch
 from torch import Tensor
 from torchdiffeq import odeint
 
-from scoresde._utils import FLOAT64, append_dims, check_choice, check_finite, check_positive_float, check_positive_int
+from scoresde._utils import FLOAT64, append_dims, check_choice, check_finite, check_int, check_positive_float
 from scoresde.sde import SDE, ScoreFn
 
 __all__ = ["PROBES", "SOLVERS", "TRACES", "LikelihoodResult", "bits_per_dim", "log_likelihood"]
@@ -296,7 +296,7 @@ def log_likelihood(
     check_choice(trace, "trace", TRACES)
     check_choice(probe, "probe", PROBES)
     check_choice(solver, "solver", SOLVERS)
-    check_positive_int(probes, "probes")
+    check_int(probes, "probes", minimum=1)
     check_positive_float(rtol, "rtol")
     check_positive_float(atol, "atol")
     if isinstance(t_min, bool) or not isinstance(t_min, (int, float)):

@@ -42,7 +42,7 @@ from typing import Any, Literal, get_args
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, append_dims, check_choice, check_positive_float, check_positive_int, check_tensor
+from scoresde._utils import FLOAT64, append_dims, check_choice, check_int, check_positive_float, check_tensor
 from scoresde.parameterization import PREDICTIONS, eps_from
 from scoresde.sde import SDE
 
@@ -129,7 +129,7 @@ class DSMLoss:
             raise TypeError(f"importance_sampling must be a bool; got {self.importance_sampling!r}")
         check_positive_float(self.t_min, "t_min")
         if self.steps is not None:
-            check_positive_int(self.steps, "steps")
+            check_int(self.steps, "steps", minimum=1)
             if self.importance_sampling:
                 raise ValueError("importance_sampling samples continuous time; it cannot be combined with "
                                  f"steps={self.steps} (the discrete chain draws i ~ U{{1..N}}); pass steps=None")

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, check_finite, check_positive_float, check_positive_int, check_tensor
+from scoresde._utils import FLOAT64, check_finite, check_int, check_positive_float, check_tensor
 
 __all__ = ["SlicedWasserstein", "mmd", "moment_errors", "sliced_wasserstein"]
 
@@ -57,7 +57,7 @@ def _directions(projections: Any, d: int, generator: torch.Generator | None, dev
         dirs = given.to(device=device, dtype=FLOAT64)
         check_finite(dirs, "projections")
     else:
-        L = check_positive_int(projections, "projections")
+        L = check_int(projections, "projections", minimum=1)
         dev = generator.device if generator is not None else torch.device("cpu")
         dirs = torch.randn(L, d, dtype=FLOAT64, device=dev, generator=generator).to(device)
     norms = torch.linalg.vector_norm(dirs, dim=1, keepdim=True)

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, as_float64, check_finite, check_positive_float, check_positive_int, check_time
+from scoresde._utils import FLOAT64, as_float64, check_finite, check_int, check_positive_float, check_time
 
 __all__ = [
     "CosineSchedule",
@@ -476,7 +476,7 @@ def linear_betas(n: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02
         - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
         Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. B.
     """
-    check_positive_int(n, "n")
+    check_int(n, "n", minimum=1)
     for value, name in ((beta_start, "beta_start"), (beta_end, "beta_end")):
         if check_positive_float(value, name) >= 1:
             raise ValueError(f"{name} must lie in (0, 1); got {value}")
@@ -504,7 +504,7 @@ def cosine_betas(n: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> Te
     References:
         Nichol & Dhariwal 2021, "Improved Denoising Diffusion Probabilistic Models", ICML, arXiv:2102.09672.
     """
-    check_positive_int(n, "n")
+    check_int(n, "n", minimum=1)
     check_positive_float(s, "s", allow_zero=True)
     if check_positive_float(max_beta, "max_beta") >= 1:
         raise ValueError(f"max_beta must lie in (0, 1); got {max_beta}")

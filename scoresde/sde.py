@@ -31,8 +31,8 @@ from scoresde._utils import (
     FLOAT64,
     append_dims,
     check_batch_time,
+    check_int,
     check_positive_float,
-    check_positive_int,
     check_same_shape,
     check_tensor,
     check_time,
@@ -353,7 +353,7 @@ class SDE(ABC):
                             f"got {type(shape).__name__} {shape!r}")
         dims = tuple(shape)
         for n in dims:
-            check_positive_int(n, "shape entries")
+            check_int(n, "shape entries", minimum=1)
         if device is None and generator is not None:
             device = generator.device
         return self.prior_std * torch.randn(dims, generator=generator, dtype=dtype, device=device)
@@ -605,7 +605,7 @@ class VPSDE(_ScheduledSDE):
             Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
             Stochastic Differential Equations", ICLR, arXiv:2011.13456, App. B.
         """
-        check_positive_int(N, "N")
+        check_int(N, "N", minimum=1)
         grid = torch.arange(N + 1, dtype=FLOAT64) / N
         L = self.schedule._neg_log_alpha_bar(grid)
         return DDPM(-torch.expm1(-(L[1:] - L[:-1])))

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, check_choice, check_positive_float, check_positive_int
+from scoresde._utils import FLOAT64, check_choice, check_int, check_positive_float
 from scoresde.sde import SDE
 
 __all__ = ["GRIDS", "check_grid", "time_grid"]
@@ -63,7 +63,7 @@ def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, 
     """
     if not isinstance(sde, SDE):
         raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
-    check_positive_int(steps, "steps")
+    check_int(steps, "steps", minimum=1)
     check_choice(kind, "kind", GRIDS)
     t_min = check_positive_float(t_min, "t_min")
     if t_min >= sde.T:

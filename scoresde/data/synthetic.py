@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_choice, check_positive_int
+from scoresde._utils import check_choice, check_int
 from scoresde.data.cifar10 import (
     CIFAR10_CLASSES,
     DownloadError,
@@ -187,9 +187,9 @@ def synthetic_images(n: int, seed: int = 0, size: int = 32, split: str = "train"
         I. Quilez, "2D distance functions", <https://iquilezles.org/articles/distfunctions2d/> (the shapes'
         signed distances).
     """
-    n = check_positive_int(n, "n")
+    n = check_int(n, "n", minimum=1)
     seed = _check_seed(seed)
-    size = check_positive_int(size, "size")
+    size = check_int(size, "size", minimum=1)
     if size < 8:
         raise ValueError(f"size must be at least 8 pixels; got {size}")
     split = check_choice(split, "split", _SPLIT_KEYS)
@@ -264,7 +264,7 @@ class ImageData:
 
 
 def _synthetic(split: str, n: int | None, seed: int, why: str) -> ImageData:
-    count = _DEFAULT_N[split] if n is None else check_positive_int(n, "n_synthetic")
+    count = _DEFAULT_N[split] if n is None else check_int(n, "n_synthetic", minimum=1)
     images, labels = synthetic_images(count, seed, 32, split)
     verb = "training on" if split == "train" else "evaluating on"
     message = (
@@ -312,7 +312,7 @@ def load_images(
     download = _check_bool(download, "download")
     seed = _check_seed(seed)
     if n_synthetic is not None:
-        check_positive_int(n_synthetic, "n_synthetic")
+        check_int(n_synthetic, "n_synthetic", minimum=1)
     if source == "synthetic":
         return _synthetic(split, n_synthetic, seed, "source='synthetic'")
     folder = data_dir(root)

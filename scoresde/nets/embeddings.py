@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import torch
 from torch import Tensor, nn
 
-from scoresde._utils import check_choice, check_positive_float, check_positive_int, check_tensor
+from scoresde._utils import check_choice, check_int, check_positive_float, check_tensor
 
 __all__ = ["EMBEDDINGS", "FourierEmbedding", "NetConfig", "SinusoidalEmbedding", "time_embedding"]
 
@@ -81,7 +81,7 @@ def check_embedding_dim(dim: Any, kind: str, name: str = "dim") -> int:
         TypeError: ``dim`` is not an int.
         ValueError: ``dim`` is odd or too small.
     """
-    check_positive_int(dim, name)
+    check_int(dim, name, minimum=1)
     smallest = 4 if kind == "sinusoidal" else 2
     if dim % 2 or dim < smallest:
         raise ValueError(f"{name} must be an even integer >= {smallest} for the {kind} time embedding "
@@ -319,4 +319,4 @@ def check_int_tuple(value: Any, name: str, *, allow_empty: bool = False) -> tupl
         raise TypeError(f"{name} must be a tuple of ints; got {type(value).__name__} {value!r}")
     if not value and not allow_empty:
         raise ValueError(f"{name} must hold at least one integer; got {value!r}")
-    return tuple(check_positive_int(v, f"{name}[{i}]") for i, v in enumerate(value))
+    return tuple(check_int(v, f"{name}[{i}]", minimum=1) for i, v in enumerate(value))

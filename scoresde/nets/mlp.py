@@ -23,7 +23,7 @@ import itertools
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from scoresde._utils import check_choice, check_positive_float, check_positive_int, check_tensor
+from scoresde._utils import check_choice, check_int, check_positive_float, check_tensor
 from scoresde.nets.embeddings import EMBEDDINGS, NetConfig, check_embedding_dim, check_times, time_embedding
 
 __all__ = ["MLP", "MLPConfig"]
@@ -57,7 +57,7 @@ class MLPConfig(NetConfig):
 
     def __post_init__(self) -> None:
         for name in ("dim", "hidden", "depth", "embedding_dim"):
-            check_positive_int(getattr(self, name), name)
+            check_int(getattr(self, name), name, minimum=1)
         check_choice(self.time_embedding, "time_embedding", EMBEDDINGS)
         for name in ("time_scale", "fourier_scale"):
             object.__setattr__(self, name, check_positive_float(getattr(self, name), name))

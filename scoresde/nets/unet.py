@@ -55,7 +55,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from scoresde._utils import append_dims, check_choice, check_positive_float, check_positive_int, check_tensor
+from scoresde._utils import append_dims, check_choice, check_int, check_positive_float, check_tensor
 from scoresde.nets.embeddings import (
     EMBEDDINGS,
     NetConfig,
@@ -156,7 +156,7 @@ class UNetConfig(NetConfig):
 
     def __post_init__(self) -> None:
         for name in ("in_channels", "resolution", "channels", "num_res_blocks", "attn_heads"):
-            check_positive_int(getattr(self, name), name)
+            check_int(getattr(self, name), name, minimum=1)
         object.__setattr__(self, "channel_mult", check_int_tuple(self.channel_mult, "channel_mult"))
         object.__setattr__(self, "attn_resolutions",
                            check_int_tuple(self.attn_resolutions, "attn_resolutions", allow_empty=True))

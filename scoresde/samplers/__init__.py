@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_choice, check_positive_float, check_positive_int
+from scoresde._utils import check_choice, check_int, check_positive_float
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.ancestral import ancestral, ddim
 from scoresde.samplers.deterministic import ODE_SOLVERS, heun, ode
@@ -179,7 +179,7 @@ def sample(
     if not callable(score_fn):
         raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
     check_choice(method, "method", METHODS)
-    check_positive_int(steps, "steps")
+    check_int(steps, "steps", minimum=1)
     t_min = check_positive_float(t_min, "t_min")
     if t_min >= sde.T:
         raise ValueError(f"t_min must lie in (0, {sde.T:g}); got {t_min}")

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_choice, check_finite, check_positive_float, check_positive_int, check_tensor
+from scoresde._utils import check_choice, check_finite, check_int, check_positive_float, check_tensor
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.stochastic import _em_step, _langevin_step
 from scoresde.sde import SDE, ScoreFn
@@ -109,7 +109,7 @@ def inpaint(
         raise ValueError(f"y must be a batch of shape (batch, *dims); got shape {tuple(y.shape)}")
     known = _check_mask(mask, y)
     check_choice(method, "method", INPAINT_METHODS)
-    check_positive_int(steps, "steps")
+    check_int(steps, "steps", minimum=1)
     check_positive_float(snr, "snr")
     if isinstance(corrector_steps, bool) or not isinstance(corrector_steps, int) or corrector_steps < 0:
         raise ValueError(f"corrector_steps must be an int >= 0; got {corrector_steps!r}")
