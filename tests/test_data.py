@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+import scoresde.data
 from scoresde.data import (
     CIFAR10,
     SHAPES,
@@ -38,7 +39,6 @@ from scoresde.data import (
     to_float,
     to_uint8,
 )
-from scoresde.data import synthetic as synthetic_module
 from scoresde.data.cifar10 import _RestrictedUnpickler
 from tests.data_helpers import (
     FOLDER,
@@ -372,10 +372,14 @@ def test_to_float_and_back() -> None:
     assert torch.equal(to_uint8(x), u)
     assert torch.equal(to_uint8(x[0]), u[0]) and to_float(u[0]).shape == (3, 32, 32)
     assert torch.equal(to_uint8(torch.tensor([[[-3.0]], [[0.0]], [[7.0]]])).flatten(), torch.tensor([0, 128, 255]))
-    with pytest.raises(ValueError, match=r"images must be a uint8 tensor .* got torch.float32"):
+    with pytest.raises(TypeError, match=r"images must be a uint8 tensor .* got torch.float32 tensor"):
         to_float(x)
-    with pytest.raises(ValueError, match=r"x must be a floating-point tensor .* got torch.uint8"):
+    with pytest.raises(ValueError, match=r"images must be a uint8 tensor .* got shape \(32, 3\)"):
+        to_float(u[0, 0])
+    with pytest.raises(TypeError, match=r"x must be a floating-point tensor .* got torch.uint8 tensor"):
         to_uint8(u)
+    with pytest.raises(ValueError, match=r"x must be a floating-point tensor .* got shape \(1, 1, 3, 32, 32\)"):
+        to_uint8(x[None])
 
 
 def test_random_hflip() -> None:
@@ -385,8 +389,14 @@ def test_random_hflip() -> None:
     flipped = torch.tensor([torch.equal(a[i], x[i].flip(-1)) for i in range(64)])
     assert 16 < int(flipped.sum()) < 48 and all(torch.equal(a[i], x[i]) for i in range(64) if not flipped[i])
     assert torch.equal(random_hflip(x, p=0.0), x) and torch.equal(random_hflip(x, p=1.0), x.flip(-1))
-    with pytest.raises(ValueError, match=r"p must lie in \[0, 1\]; got 1.5"):
+    with pytest.raises(ValueError, match=r"p must be a finite number >= 0 and <= 1; got 1.5"):
         random_hflip(x, p=1.5)
+    with pytest.raises(TypeError, match=r"p must be a real number; got bool True"):
+        random_hflip(x, p=True)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"x must be a torch\.Tensor"):
+        random_hflip(x.numpy())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"x must be a tensor of shape \(n, \.\.\., W\); got shape \(5,\)"):
+        random_hflip(x[0, 0, 0])
 
 
 def test_cifar10_dataset_values_and_flips(archive_root: Path) -> None:
@@ -415,6 +425,30 @@ def test_flips_are_balanced_and_worker_independent() -> None:
     assert not ImageDataset(data.images, data.labels).flipped(0)  # off by default
     with pytest.raises(ValueError, match=r"labels must be a tensor of shape \(2000,\); got \(3,\)"):
         ImageDataset(data.images, torch.zeros(3))
+
+
+@pytest.mark.parametrize(("args", "kwargs", "error", "match"), [
+    ((torch.zeros(2, 2, 2, 3), torch.zeros(2)), {}, TypeError, r"images must be a uint8 tensor .* got torch\.float32"),
+    ((torch.zeros(2, 2, 3, dtype=torch.uint8), torch.zeros(2)), {}, ValueError, r"got shape \(2, 2, 3\)"),
+    ((torch.zeros(2, 2, 2, 3, dtype=torch.uint8), [0, 1]), {}, TypeError, r"labels must be a tensor .* got list"),
+    ((torch.zeros(2, 2, 2, 3, dtype=torch.uint8), torch.zeros(2)), {"flip": 1}, TypeError, "flip must be a bool"),
+    ((torch.zeros(2, 2, 2, 3, dtype=torch.uint8), torch.zeros(2)), {"seed": 1.0}, TypeError, "seed must be an int"),
+    ((torch.zeros(2, 2, 2, 3, dtype=torch.uint8), torch.zeros(2)), {"seed": -1}, ValueError,
+     "seed must be an integer >= 0; got -1"),
+])
+def test_image_dataset_bad_arguments(args: tuple[object, ...], kwargs: dict[str, object], error: type[Exception],
+                                     match: str) -> None:
+    """The wrong type is a TypeError, a value of the right type out of range a ValueError."""
+    with pytest.raises(error, match=match):
+        ImageDataset(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_set_epoch_bad_arguments() -> None:
+    data = ImageDataset(torch.zeros(2, 2, 2, 3, dtype=torch.uint8), torch.zeros(2), flip=True)
+    with pytest.raises(ValueError, match="epoch must be an integer >= 0; got -1"):
+        data.set_epoch(-1)
+    with pytest.raises(TypeError, match="epoch must be an int; got bool"):
+        data.set_epoch(True)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------ the built-in set
@@ -492,7 +526,7 @@ def test_load_images_download_failure_falls_back(tmp_path: Path, monkeypatch: py
     def offline(root: Path) -> Path:
         raise DownloadError("could not download CIFAR-10 from https://example: no network")
 
-    monkeypatch.setattr(synthetic_module, "download_cifar10", offline)
+    monkeypatch.setattr(scoresde.data, "download_cifar10", offline)
     data = load_images(root=tmp_path, download=True, n_synthetic=6)
     assert data.name == "shapes" and "the download failed: could not download" in data.message
     with pytest.raises(DownloadError):

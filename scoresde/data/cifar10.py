@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
-import operator
 import os
 import pickle
 import tarfile
@@ -49,27 +48,25 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from torch import Tensor
-from torch.utils.data import Dataset
 
-from scoresde._utils import append_dims, check_choice, check_positive_float
+from scoresde._utils import check_bool, check_choice, check_positive_float
+from scoresde.data.images import ImageDataset
 
 __all__ = [
     "CIFAR10",
     "CIFAR10_CLASSES",
     "CIFAR10_MD5",
     "CIFAR10_URL",
+    "SPLITS",
     "DataError",
     "DownloadError",
-    "ImageDataset",
     "UnsafePickleError",
     "cifar10_available",
+    "cifar10_path",
     "data_dir",
     "download_cifar10",
     "extract_cifar10",
     "load_cifar10",
-    "random_hflip",
-    "to_float",
-    "to_uint8",
 ]
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -93,6 +90,7 @@ SPLIT_FILES = {
     "train": tuple(f"data_batch_{i}" for i in range(1, 6)),
     "test": ("test_batch",),
 }
+SPLITS = tuple(SPLIT_FILES)  # ("train", "test")
 ALL_FILES = (*SPLIT_FILES["train"], *SPLIT_FILES["test"], META_FILE)
 ENV_VAR = "SCORESDE_DATA"
 _ROW = 3 * 32 * 32
@@ -170,12 +168,35 @@ def _locate(root: Path) -> Path | None:
     return None
 
 
+def cifar10_path(root: str | os.PathLike[str] | None = None) -> Path | None:
+    """Where CIFAR-10 lies in the data folder (``data_dir(root)``): the extracted folder, else the archive.
+
+    The extracted ``cifar-10-batches-py/`` is preferred to ``cifar-10-python.tar.gz``; ``root`` may also be the
+    extracted folder itself (it holds ``batches.meta`` or a batch file). Whether the files are complete and well
+    formed is checked when they are loaded.
+
+    Args:
+        root: the data folder, or None for the default (see ``data_dir``).
+
+    Returns:
+        The folder or the archive that ``load_cifar10`` would read, or None when neither is there.
+
+    Raises:
+        TypeError: ``root`` is neither a path nor None.
+        ValueError: ``root`` is an empty path.
+
+    References:
+        The layout of the official archive: <https://www.cs.toronto.edu/~kriz/cifar.html> (Krizhevsky 2009).
+    """
+    return _locate(data_dir(root))
+
+
 def cifar10_available(root: str | os.PathLike[str] | None = None) -> bool:
     """Whether CIFAR-10 is on disk in the data folder (``data_dir(root)``).
 
     True when the folder holds ``cifar-10-python.tar.gz`` or ``cifar-10-batches-py/`` (or is that
-    folder). Whether the files are complete and well formed is checked when they are loaded, so that a
-    broken copy is reported rather than silently replaced.
+    folder): ``cifar10_path(root) is not None``. Whether the files are complete and well formed is checked
+    when they are loaded, so that a broken copy is reported rather than silently replaced.
 
     Args:
         root: the data folder, or None for the default (see ``data_dir``).
@@ -183,7 +204,7 @@ def cifar10_available(root: str | os.PathLike[str] | None = None) -> bool:
     Returns:
         Whether the archive or the extracted folder is there.
     """
-    return _locate(data_dir(root)) is not None
+    return cifar10_path(root) is not None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -525,12 +546,6 @@ def _split_arrays(source: Path, split: str) -> tuple[npt.NDArray[np.uint8], npt.
 # the public loaders
 
 
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
-    return value
-
-
 def load_cifar10(
     root: str | os.PathLike[str] | None = None,
     split: str = "train",
@@ -568,7 +583,7 @@ def load_cifar10(
         of Toronto; the format: <https://www.cs.toronto.edu/~kriz/cifar.html>.
     """
     split = check_choice(split, "split", SPLIT_FILES)
-    download = _check_bool(download, "download")
+    download = check_bool(download, "download")
     folder = data_dir(root)
     source = _locate(folder)
     if source is None and download:
@@ -580,195 +595,6 @@ def load_cifar10(
         )
     images, labels = _split_arrays(source, split)
     return torch.from_numpy(images), torch.from_numpy(labels)
-
-
-# ---------------------------------------------------------------------------------------------------
-# uint8 NHWC <-> float NCHW in [-1, 1], flips, and the Dataset
-
-
-def to_float(images: Tensor) -> Tensor:
-    """uint8 images ``(n, H, W, C)`` (or one ``(H, W, C)``) → float32 ``(n, C, H, W)`` in [-1, 1], ``x = u/127.5 - 1``.
-
-    The map sends 0 → -1 and 255 → 1, the scaling of Ho et al. 2020 and Song et al. 2021.
-
-    Args:
-        images: uint8 tensor ``(n, H, W, C)`` or ``(H, W, C)``.
-
-    Returns:
-        float32 tensor ``(n, C, H, W)`` (or ``(C, H, W)``).
-
-    Raises:
-        TypeError: ``images`` is not a tensor.
-        ValueError: ``images`` is not uint8 of 3 or 4 dimensions.
-    """
-    if not isinstance(images, Tensor):
-        raise TypeError(f"images must be a torch.Tensor; got {type(images).__name__}")
-    if images.dtype != torch.uint8 or images.ndim not in (3, 4):
-        raise ValueError(
-            f"images must be a uint8 tensor of shape (n, H, W, C) or (H, W, C); got {images.dtype} "
-            f"of shape {tuple(images.shape)}"
-        )
-    return images.movedim(-1, -3).to(torch.float32) / 127.5 - 1.0
-
-
-def to_uint8(x: Tensor) -> Tensor:
-    """float images ``(n, C, H, W)`` (or one ``(C, H, W)``) in [-1, 1] → uint8 ``(n, H, W, C)``.
-
-        u = round(127.5 · (clip(x, -1, 1) + 1))
-
-    The inverse of ``to_float``: values are clipped to [-1, 1] and rounded, so
-    ``to_uint8(to_float(u)) == u`` exactly.
-
-    Args:
-        x: floating-point tensor ``(n, C, H, W)`` or ``(C, H, W)``.
-
-    Returns:
-        uint8 tensor ``(n, H, W, C)`` (or ``(H, W, C)``), contiguous.
-
-    Raises:
-        TypeError: ``x`` is not a tensor.
-        ValueError: ``x`` is not floating point of 3 or 4 dimensions.
-    """
-    if not isinstance(x, Tensor):
-        raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
-    if not x.is_floating_point() or x.ndim not in (3, 4):
-        raise ValueError(
-            f"x must be a floating-point tensor of shape (n, C, H, W) or (C, H, W); got {x.dtype} "
-            f"of shape {tuple(x.shape)}"
-        )
-    u = ((x.detach().clamp(-1.0, 1.0) + 1.0) * 127.5).round().to(torch.uint8)
-    return u.movedim(-3, -1).contiguous()
-
-
-def random_hflip(x: Tensor, generator: torch.Generator | None = None, p: float = 0.5) -> Tensor:
-    """Flip each image of a batch ``(n, C, H, W)`` left–right with probability ``p``.
-
-    The flips are drawn on the generator's device (CPU by default), so a fixed generator gives the
-    same flips on every device.
-
-    Args:
-        x: a batch ``(n, ..., W)``; the last axis is flipped.
-        generator: the source of the flips.
-        p: the probability of a flip, in [0, 1].
-
-    Returns:
-        A tensor of the shape of ``x``.
-
-    Raises:
-        ValueError: ``x`` is not a tensor of at least 2 dimensions, or ``p`` is outside [0, 1].
-        TypeError: ``p`` is not a number.
-    """
-    if not isinstance(x, Tensor) or x.ndim < 2:
-        raise ValueError(f"x must be a tensor of shape (n, ..., W); got {getattr(x, 'shape', type(x).__name__)}")
-    p = check_positive_float(p, "p", allow_zero=True)
-    if p > 1:
-        raise ValueError(f"p must lie in [0, 1]; got {p}")
-    device = generator.device if generator is not None else torch.device("cpu")
-    flip = (torch.rand(x.shape[0], generator=generator, device=device) < p).to(x.device)
-    return torch.where(append_dims(flip, x.ndim), x.flip(-1), x)
-
-
-_MASK64 = 2**64 - 1
-
-
-def _splitmix64(z: int) -> int:
-    """One step of SplitMix64 (Steele, Lea & Flood 2014), a fast integer hash with good mixing."""
-    z = (z + 0x9E3779B97F4A7C15) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return z ^ (z >> 31)
-
-
-def _check_seed(seed: Any, name: str = "seed") -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"{name} must be an int; got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"{name} must be an integer >= 0; got {seed}")
-    return seed
-
-
-def _describe(x: Any) -> str:
-    return f"{x.dtype} of shape {tuple(x.shape)}" if isinstance(x, Tensor) else type(x).__name__
-
-
-class ImageDataset(Dataset[tuple[Tensor, int]]):
-    """A map-style dataset over in-memory uint8 images: item ``i`` is ``(x, label)`` with ``x`` float32
-    ``(C, H, W)`` in [-1, 1], flipped left–right with probability 1/2 when ``flip`` is on.
-
-    Whether image ``i`` is flipped is a hash of ``(seed, epoch, i)`` (not a draw from a generator held by
-    the dataset, whose copies in DataLoader workers would repeat each other): the same seed gives the same
-    flips in any order of access and in every worker; ``set_epoch`` gives new flips per epoch.
-
-    Args:
-        images: uint8 tensor ``(n, H, W, C)``, kept as it is (not copied).
-        labels: integer tensor ``(n,)``.
-        flip: whether to flip at random.
-        seed: the flip seed, an int >= 0.
-
-    Attributes:
-        images: uint8 tensor ``(n, H, W, C)``.
-        labels: int64 tensor ``(n,)``.
-        flip: whether to flip at random.
-        seed: the flip seed.
-        epoch: the current epoch (0 until ``set_epoch``).
-
-    Raises:
-        ValueError: ``images`` is not a uint8 tensor ``(n, H, W, C)``, ``labels`` not of shape ``(n,)``, or
-            ``seed`` is negative.
-        TypeError: ``flip`` is not a bool or ``seed`` not an int.
-    """
-
-    def __init__(self, images: Tensor, labels: Tensor, *, flip: bool = False, seed: int = 0) -> None:
-        if not isinstance(images, Tensor) or images.dtype != torch.uint8 or images.ndim != 4:
-            got = _describe(images)
-            raise ValueError(f"images must be a uint8 tensor of shape (n, H, W, C); got {got}")
-        if not isinstance(labels, Tensor) or labels.shape != images.shape[:1]:
-            shape = tuple(labels.shape) if isinstance(labels, Tensor) else type(labels).__name__
-            raise ValueError(f"labels must be a tensor of shape ({images.shape[0]},); got {shape}")
-        self.images, self.labels = images, labels.to(torch.int64)
-        self.flip, self.seed, self.epoch = _check_bool(flip, "flip"), _check_seed(seed), 0
-
-    def __len__(self) -> int:
-        return int(self.images.shape[0])
-
-    def set_epoch(self, epoch: int) -> None:
-        """Choose the epoch whose flips ``__getitem__`` applies.
-
-        Args:
-            epoch: an int >= 0.
-
-        Raises:
-            TypeError: ``epoch`` is not an int.
-            ValueError: ``epoch`` is negative.
-        """
-        self.epoch = _check_seed(epoch, "epoch")
-
-    def flipped(self, index: int) -> bool:
-        """Whether item ``index`` (in ``0..n-1``) is flipped in the current epoch.
-
-        The top bit of a SplitMix64 hash of ``(seed, epoch, index)`` (Steele, Lea & Flood 2014): the same in any
-        order of access and in every DataLoader worker.
-
-        Args:
-            index: the item's index.
-
-        Returns:
-            Whether it is flipped (always False when ``flip`` is off).
-        """
-        if not self.flip:
-            return False
-        return bool(_splitmix64(_splitmix64(_splitmix64(self.seed) ^ self.epoch) ^ index) >> 63)
-
-    def __getitem__(self, index: int) -> tuple[Tensor, int]:
-        n = len(self)
-        i = operator.index(index)
-        if not -n <= i < n:
-            raise IndexError(f"index {i} is out of range for a dataset of {n} images")
-        i %= n
-        x = to_float(self.images[i])
-        if self.flipped(i):
-            x = x.flip(-1)
-        return x, int(self.labels[i])
 
 
 class CIFAR10(ImageDataset):

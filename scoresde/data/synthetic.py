@@ -1,4 +1,4 @@
-r"""A built-in image data set, and the one entry point that chooses between it and CIFAR-10.
+r"""A built-in image data set: procedural 32×32 coloured shapes, generated from a seed.
 
 ``shapes`` is a procedural set of 32×32 RGB images, each one bold shape on a smooth textured
 background, generated from a seed with no download. Six classes — disc, square, triangle, ring, cross
@@ -21,35 +21,22 @@ References:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from scoresde._utils import check_choice, check_int
-from scoresde.data.cifar10 import (
-    CIFAR10_CLASSES,
-    DownloadError,
-    ImageDataset,
-    _check_bool,
-    _check_seed,
-    _locate,
-    data_dir,
-    download_cifar10,
-    load_cifar10,
-)
+from scoresde.data.images import ImageDataset
 
-__all__ = ["SHAPES", "SOURCES", "ImageData", "SyntheticShapes", "load_images", "synthetic_images"]
+__all__ = ["SHAPES", "SyntheticShapes", "synthetic_images"]
 
 SHAPES = ("disc", "square", "triangle", "ring", "cross", "stripes")
-SOURCES = ("auto", "cifar10", "synthetic")
 SYNTHETIC_NAME = "shapes"
+DEFAULT_SIZES = {"train": 50_000, "test": 10_000}  # the number of images of each split, CIFAR-10's
 _SPLIT_KEYS = {"train": 0, "test": 1}
-_DEFAULT_N = {"train": 50_000, "test": 10_000}
 _N_PARAMS = 20
 _CHUNK = 1024  # images per chunk: small enough to stay in cache
 
@@ -188,7 +175,7 @@ def synthetic_images(n: int, seed: int = 0, size: int = 32, split: str = "train"
         signed distances).
     """
     n = check_int(n, "n", minimum=1)
-    seed = _check_seed(seed)
+    seed = check_int(seed, "seed", minimum=0)
     size = check_int(size, "size", minimum=1)
     if size < 8:
         raise ValueError(f"size must be at least 8 pixels; got {size}")
@@ -238,91 +225,6 @@ class SyntheticShapes(ImageDataset):
         flip: bool | None = None,
     ) -> None:
         split = check_choice(split, "split", _SPLIT_KEYS)
-        images, labels = synthetic_images(_DEFAULT_N[split] if n is None else n, seed, size, split)
+        images, labels = synthetic_images(DEFAULT_SIZES[split] if n is None else n, seed, size, split)
         super().__init__(images, labels, flip=split == "train" if flip is None else flip, seed=seed)
         self.split = split
-
-
-@dataclass(frozen=True)
-class ImageData:
-    """What ``load_images`` returns.
-
-    Attributes:
-        images: uint8 tensor ``(n, 32, 32, 3)``, NHWC RGB (``to_float`` makes model inputs of it).
-        labels: int64 tensor ``(n,)``.
-        name: ``"cifar10"`` or ``"shapes"``.
-        class_names: the name of each label.
-        message: one line for the console: which data was loaded from where, or why the built-in set
-            is used instead of CIFAR-10.
-    """
-
-    images: Tensor
-    labels: Tensor
-    name: str
-    class_names: tuple[str, ...]
-    message: str
-
-
-def _synthetic(split: str, n: int | None, seed: int, why: str) -> ImageData:
-    count = _DEFAULT_N[split] if n is None else check_int(n, "n_synthetic", minimum=1)
-    images, labels = synthetic_images(count, seed, 32, split)
-    verb = "training on" if split == "train" else "evaluating on"
-    message = (
-        f"{why}; {verb} the built-in {SYNTHETIC_NAME!r} data set ({count} procedural 32x32 images, seed {seed}); "
-        "pass --data-dir or --download to use CIFAR-10"
-    )
-    return ImageData(images, labels, SYNTHETIC_NAME, SHAPES, message)
-
-
-def load_images(
-    source: str = "auto",
-    root: str | os.PathLike[str] | None = None,
-    *,
-    download: bool = False,
-    split: str = "train",
-    n_synthetic: int | None = None,
-    seed: int = 0,
-) -> ImageData:
-    """Load 32×32 training or test images: CIFAR-10 when available, else the built-in ``shapes`` set.
-
-    ``source="auto"`` reads CIFAR-10 if it is in the data folder (``data_dir(root)``); if it is not and
-    ``download`` is on, downloads it; if it is not there and cannot be had, generates the built-in set
-    and says so in ``message``. A CIFAR-10 copy that is present but broken is an error, never replaced
-    silently. ``"cifar10"`` insists on CIFAR-10 (errors propagate); ``"synthetic"`` always generates.
-
-    Args:
-        source: ``"auto"``, ``"cifar10"`` or ``"synthetic"``.
-        root: the data folder (see ``data_dir``).
-        download: whether to download CIFAR-10 when it is missing.
-        split: ``"train"`` or ``"test"``.
-        n_synthetic: number of built-in images; None for CIFAR-10's split sizes (50 000 / 10 000).
-        seed: seed of the built-in set.
-
-    Returns:
-        An ``ImageData`` with uint8 NHWC images, labels, the data set's name and a console message.
-
-    Raises:
-        DataError: a CIFAR-10 copy in the data folder is broken, or ``source="cifar10"`` and CIFAR-10 is missing.
-        DownloadError: ``source="cifar10"`` with ``download=True`` and the download failed.
-        TypeError: ``download`` is not a bool, or ``seed`` / ``n_synthetic`` not an int.
-        ValueError: an unknown ``source`` or ``split``, or ``seed`` < 0, or ``n_synthetic`` < 1.
-    """
-    source = check_choice(source, "source", SOURCES)
-    split = check_choice(split, "split", _SPLIT_KEYS)
-    download = _check_bool(download, "download")
-    seed = _check_seed(seed)
-    if n_synthetic is not None:
-        check_int(n_synthetic, "n_synthetic", minimum=1)
-    if source == "synthetic":
-        return _synthetic(split, n_synthetic, seed, "source='synthetic'")
-    folder = data_dir(root)
-    if source == "auto" and _locate(folder) is None:
-        if not download:
-            return _synthetic(split, n_synthetic, seed, f"CIFAR-10 not found at {folder}")
-        try:
-            download_cifar10(folder)
-        except DownloadError as err:
-            return _synthetic(split, n_synthetic, seed, f"CIFAR-10 not found at {folder}; the download failed: {err}")
-    images, labels = load_cifar10(folder, split, download)
-    message = f"CIFAR-10 {split} split: {images.shape[0]} images from {_locate(folder)}"
-    return ImageData(images, labels, "cifar10", CIFAR10_CLASSES, message)
