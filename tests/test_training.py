@@ -13,11 +13,13 @@ import torch
 from torch import nn
 
 import scoresde as sd
+from scoresde.data import ImageDataset, to_float
 from scoresde.losses import DSMLoss
 from scoresde.training import (
     EMA,
     CheckpointError,
     CheckpointManager,
+    DataCursor,
     DistInfo,
     NonFiniteLossError,
     TrainConfig,
@@ -95,8 +97,12 @@ def test_ema_warmup_decay_and_buffers() -> None:
     model.running_mean.fill_(3.0)
     ema.update(model)
     assert torch.equal(ema.module.running_mean, model.running_mean)  # buffers are copied, not averaged
-    with pytest.raises(ValueError, match=r"decay must be a number in \[0, 1\); got 1.0"):
+    with pytest.raises(ValueError, match=r"decay must be a finite number >= 0 and < 1; got 1.0"):
         EMA(model, decay=1.0)
+    with pytest.raises(TypeError, match=r"decay must be a real number; got str"):
+        EMA(model, decay="0.9")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"warmup must be a bool; got int 1"):
+        EMA(model, warmup=1)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------- checkpoints
@@ -234,6 +240,120 @@ def test_resume_with_a_dataset_and_a_random_transform(tmp_path: Path) -> None:
     assert same_weights(straight.net, second.net)
 
 
+FLAT = torch.randint(0, 256, (30, 2, 3, 1), generator=torch.Generator().manual_seed(4), dtype=torch.uint8)
+
+
+def flipping_images(n: int = 30) -> ImageDataset:
+    """uint8 images (n, 2, 3, 1) with random flips: items (1, 2, 3) that ``as_vectors`` makes (batch, 6)."""
+    return ImageDataset(FLAT[:n], torch.zeros(n), flip=True, seed=0)
+
+
+def as_vectors(x: torch.Tensor, _g: torch.Generator) -> torch.Tensor:
+    return x.flatten(1)
+
+
+def test_the_trainer_gives_a_flipping_data_set_new_flips_every_epoch() -> None:
+    """ImageDataset flips item i in epoch e by a hash of (seed, e, i); the trainer must tell it the epoch.
+
+    With the whole set as one batch, step e reads epoch e: the flips it sees must be those of epoch e, not those of
+    epoch 0 over and over (what happened while the trainer never called ``set_epoch``)."""
+    n, seen = 8, []
+
+    def record(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+        seen.append(x.clone())
+        return as_vectors(x, g)
+
+    torch.manual_seed(1)
+    Trainer(TinyNet(dim=6), sd.VPSDE(), flipping_images(n), config(steps=4, batch_size=n), transform=record).fit()
+    plain = to_float(FLAT[:n])
+    reference = flipping_images(n)
+    flips_seen, flips_due = [], []
+    for epoch, batch in enumerate(seen):
+        reference.set_epoch(epoch)
+        flips_due.append({i for i in range(n) if reference.flipped(i)})
+        flipped = set()
+        for x in batch:  # the batch is a permutation of the images, some flipped
+            (i,) = [i for i in range(n) if torch.equal(x, plain[i]) or torch.equal(x, plain[i].flip(-1))]
+            if not torch.equal(x, plain[i]):
+                flipped.add(i)
+        flips_seen.append(flipped)
+    assert len(seen) == 4 and len(set(map(frozenset, flips_due))) > 1  # the epochs' flips differ
+    assert flips_seen == flips_due
+
+
+def test_resume_with_a_flipping_data_set_across_epochs(tmp_path: Path) -> None:
+    """Stopped in the middle of epoch 1 (3 batches an epoch) and resumed: the same flips, the same weights."""
+
+    def make(out: Path, steps: int) -> Trainer:
+        torch.manual_seed(1)
+        return Trainer(TinyNet(dim=6), sd.VPSDE(), flipping_images(), config(steps=steps, batch_size=10), out,
+                       transform=as_vectors)
+
+    straight = make(tmp_path / "a", 11)
+    straight.fit()
+    make(tmp_path / "b", 5).fit()
+    second = make(tmp_path / "b", 11)
+    second.resume()
+    assert second.cursor.state_dict() == {"epoch": 1, "batch_in_epoch": 2}
+    second.fit()
+    assert same_weights(straight.net, second.net) and same_weights(straight.ema.module, second.ema.module)
+
+
+def test_a_checkpoint_of_the_first_format_still_resumes_exactly(tmp_path: Path) -> None:
+    """scoresde.training/1 kept the data position as top-level epoch and batch_in_epoch; it loads as before."""
+    straight = trainer(tmp_path / "a", steps=30)
+    straight.fit()
+    trainer(tmp_path / "b", steps=17).fit()
+    path = tmp_path / "b" / "checkpoints" / "ckpt-00000017.pt"
+    state = load_checkpoint(path)
+    assert state["format"] == "scoresde.training/2" and state["cursor"] == {"epoch": 1, "batch_in_epoch": 5}
+    old = {k: v for k, v in state.items() if k != "cursor"} | state["cursor"] | {"format": "scoresde.training/1"}
+    save_checkpoint(old, path)
+    second = trainer(tmp_path / "b", steps=30)
+    assert second.resume() == path
+    second.fit()
+    assert same_weights(straight.net, second.net)
+    state["cursor"] = {"epoch": 1, "batch_in_epoch": 13}  # 12 batches of 50 in an epoch of 600
+    with pytest.raises(CheckpointError, match=r"data position does not fit this data set: batch_in_epoch = 13 is "
+                                              r"beyond the 12 batches of an epoch"):
+        trainer(None).load_state_dict(state)
+
+
+def test_the_data_cursor_reads_each_example_once_an_epoch_and_resumes() -> None:
+    data = torch.arange(10.0)[:, None]
+    cursor = DataCursor(data, 4, seed=3)
+    first = torch.cat([cursor.next_batch() for _ in range(2)]).flatten()  # 2 batches an epoch, 2 examples dropped
+    order = torch.randperm(10, generator=torch.Generator().manual_seed(3 * 1_000_003))  # epoch 0's, as before
+    assert torch.equal(first, order[:8].float()) and torch.equal(cursor.permutation(), order)
+    state = cursor.state_dict()
+    assert state == {"epoch": 0, "batch_in_epoch": 2}
+    after = [cursor.next_batch() for _ in range(3)]
+    assert cursor.epoch == 2 and cursor.batch_in_epoch == 1
+    again = DataCursor(data, 4, seed=3)
+    again.load_state_dict(state)
+    assert all(torch.equal(again.next_batch(), b) for b in after)
+    halves = [DataCursor(data, 4, seed=3, rank=r, world_size=2).next_batch() for r in (0, 1)]
+    assert torch.equal(torch.cat(halves), DataCursor(data, 4, seed=3).next_batch())  # K processes, one batch
+
+
+@pytest.mark.parametrize(("make", "error", "match"), [
+    (lambda: DataCursor(torch.zeros(10, 1), 4, rank=2, world_size=2), ValueError, r"rank must be an integer in "
+                                                                                  r"\[0, 1\]; got 2"),
+    (lambda: DataCursor(torch.zeros(10, 1), 5, world_size=2), ValueError, "batch_size must be divisible"),
+    (lambda: DataCursor(torch.zeros(10, 1), 4, seed=-1), ValueError, "seed must be an integer >= 0"),
+    (lambda: DataCursor(torch.zeros(10, 1), 4.0), TypeError, "batch_size must be an int"),
+    (lambda: DataCursor(torch.zeros(10, 1), 4).load_state_dict({"epoch": 0}), ValueError, "lacks batch_in_epoch"),
+    (lambda: DataCursor(torch.zeros(10, 1), 4).load_state_dict({"epoch": -1, "batch_in_epoch": 0}), ValueError,
+     "epoch must be an integer >= 0; got -1"),
+    (lambda: DataCursor(torch.zeros(10, 1), 4).load_state_dict({"epoch": 0, "batch_in_epoch": 1.0}), TypeError,
+     "batch_in_epoch must be an int"),
+    (lambda: DataCursor(torch.zeros(10, 1), 4).load_state_dict([0, 0]), TypeError, "must be a mapping"),
+])
+def test_the_data_cursor_refuses_bad_input(make: object, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        make()  # type: ignore[operator]
+
+
 def test_a_signal_saves_a_checkpoint_and_returns(tmp_path: Path) -> None:
     t = trainer(tmp_path, steps=1000, checkpoint_every=1000)
     calls = {"n": 0}
@@ -330,11 +450,24 @@ def test_config_round_trip_and_unknown_keys() -> None:
 
 @pytest.mark.parametrize(("kw", "error", "match"), [
     ({"steps": 0}, ValueError, "steps must be an integer >= 1; got 0"),
-    ({"lr": -1.0}, ValueError, "lr must be > 0; got -1.0"),
+    ({"steps": True}, TypeError, "steps must be an int; got bool"),
+    ({"lr": -1.0}, ValueError, "lr must be a finite number > 0; got -1.0"),
+    ({"lr": float("inf")}, ValueError, "lr must be a finite number > 0; got inf"),
+    ({"lr": float("nan")}, ValueError, "lr must be a finite number > 0; got nan"),
+    ({"lr": True}, TypeError, "lr must be a real number; got bool"),
+    ({"weight_decay": -0.1}, ValueError, "weight_decay must be a finite number >= 0"),
+    ({"grad_clip": 0.0}, ValueError, "grad_clip must be a finite number > 0"),
     ({"batch_size": 2.5}, TypeError, "batch_size must be an int"),
     ({"precision": "fp16"}, ValueError, "precision must be one of 'auto', 'fp32', 'bf16'"),
     ({"sample_method": "euler"}, ValueError, "sample_method must be one of"),
-    ({"betas": (0.9, 1.0)}, ValueError, r"betas must be two numbers in \[0, 1\)"),
+    ({"betas": (0.9, 1.0)}, ValueError, r"betas\[1\] must be a finite number >= 0 and < 1; got 1.0"),
+    ({"betas": (0.9,)}, ValueError, r"betas must be two numbers in \[0, 1\); got \(0.9,\)"),
+    ({"betas": 0.9}, TypeError, r"betas must be a pair of numbers"),
+    ({"betas": (0.9, "0.99")}, TypeError, r"betas\[1\] must be a real number; got str"),
+    ({"ema_decay": 1.0}, ValueError, r"ema_decay must be a finite number >= 0 and < 1; got 1.0"),
+    ({"ema_warmup": 1}, TypeError, "ema_warmup must be a bool; got int"),
+    ({"progress": "no"}, TypeError, "progress must be a bool; got str"),
+    ({"loss": "dsm"}, TypeError, "loss must be a DSMLoss; got str"),
 ])
 def test_bad_config_values_are_refused(kw: dict[str, object], error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
@@ -351,6 +484,10 @@ def test_bad_trainer_arguments_are_refused() -> None:
         trainer(None, data=[1, 2, 3])
     with pytest.raises(TypeError, match=r"net must be a torch\.nn\.Module"):
         Trainer(lambda x, t: x, sd.VPSDE(), DATA)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"sde must be an SDE; got str"):
+        Trainer(TinyNet(), "vp", DATA)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"data must be a tensor of examples \(n, \*dims\); got shape \(600,\)"):
+        trainer(None, data=DATA[:, 0])
 
 
 def test_bf16_autocast_trains_on_the_cpu() -> None:

@@ -7,8 +7,9 @@ One step of ``Trainer`` minimises the denoising score-matching loss of ``scoresd
 by an AdamW step (warm-up, then a constant or cosine learning rate), and updates the EMA of the weights,
 ``θ_EMA ← β·θ_EMA + (1 - β)·θ`` (``EMA``), from which one samples. Checkpoints are written atomically with a SHA-256
 and read without unpickling code (``save_checkpoint``, ``load_checkpoint``, ``CheckpointManager``); a run stopped
-and resumed ends with the same weights as one run straight through. Under ``torchrun``, ``init_distributed``
-joins the process group and the trainer runs DistributedDataParallel.
+and resumed ends with the same weights as one run straight through; the position in the data lives in one small
+object, ``DataCursor``, with its own ``state_dict``. Under ``torchrun``, ``init_distributed`` joins the process
+group and the trainer runs DistributedDataParallel.
 
 References:
     - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (Algorithm 1).
@@ -20,6 +21,7 @@ References:
 """
 
 from scoresde.training.checkpoint import CheckpointError, CheckpointManager, load_checkpoint, save_checkpoint
+from scoresde.training.cursor import DataCursor
 from scoresde.training.distributed import DistInfo, cleanup_distributed, init_distributed
 from scoresde.training.ema import EMA
 from scoresde.training.trainer import NonFiniteLossError, TrainConfig, Trainer, TrainResult
@@ -28,6 +30,7 @@ __all__ = [
     "EMA",
     "CheckpointError",
     "CheckpointManager",
+    "DataCursor",
     "DistInfo",
     "NonFiniteLossError",
     "TrainConfig",

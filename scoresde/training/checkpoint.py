@@ -5,6 +5,11 @@ A checkpoint is a plain ``torch.save`` file of tensors and plain Python values (
 flushed and fsync'ed, then renamed over the target (``os.replace`` is atomic on POSIX), and the folder is fsync'ed:
 a crash mid-write leaves the previous checkpoint untouched. A SHA-256 of the bytes is written next to it
 (``<file>.sha256``) and checked before the file is opened, so a truncated or corrupted file is reported as such.
+
+A training checkpoint (``Trainer.state_dict``) is resumed only by a trainer it fits (``check_resumable``): the same
+format, the same network class, architecture and weight shapes, and the same training config up to the settings in
+``RESUMABLE_CHANGES`` that do not change the run's trajectory. The first format, ``scoresde.training/1``, which kept
+the data position as top-level ``epoch`` and ``batch_in_epoch``, is read by moving them into ``cursor``.
 """
 
 from __future__ import annotations
@@ -15,13 +20,25 @@ import re
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
+from torch import nn
+
+from scoresde._utils import check_int
+
+if TYPE_CHECKING:
+    from scoresde.training.trainer import TrainConfig
 
 __all__ = ["CheckpointError", "CheckpointManager", "load_checkpoint", "save_checkpoint"]
 
 _NAME = re.compile(r"^ckpt-(\d{8,})\.pt$")
+CHECKPOINT_FORMAT = "scoresde.training/2"  # the data position under "cursor" (DataCursor.state_dict)
+_FORMAT_1 = "scoresde.training/1"  # the data position as top-level "epoch" and "batch_in_epoch"
+# settings that may change when a run is resumed; every other one shapes the trajectory and must match
+RESUMABLE_CHANGES = frozenset({"steps", "log_every", "checkpoint_every", "keep_checkpoints", "sample_every",
+                               "sample_count", "sample_method", "sample_steps", "max_nonfinite", "progress",
+                               "precision", "compile"})
 
 
 class CheckpointError(ValueError):
@@ -134,14 +151,13 @@ class CheckpointManager:
         keep: how many of the newest to keep (older ones are deleted after a new one is safely written).
 
     Raises:
-        ValueError: ``keep`` is not an integer >= 1.
+        TypeError: ``keep`` is not an int.
+        ValueError: ``keep`` is less than 1.
     """
 
     def __init__(self, folder: str | os.PathLike[str], keep: int = 3) -> None:
-        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise ValueError(f"keep must be an integer >= 1; got {keep!r}")
         self.folder = Path(folder)
-        self.keep = keep
+        self.keep = check_int(keep, "keep", minimum=1)
 
     def path(self, step: int) -> Path:
         """The file of the checkpoint of ``step``: ``folder/ckpt-<step>.pt``, the step zero-padded to 8 digits.
@@ -200,3 +216,84 @@ class CheckpointManager:
             except CheckpointError as err:
                 warnings.warn(f"skipping unusable checkpoint: {err}", stacklevel=2)
         return None
+
+
+# ------------------------------------------------------------------------------------- training checkpoints
+
+
+def net_config(net: nn.Module) -> dict[str, Any] | None:
+    """The architecture a checkpoint records: ``net.config.to_dict()`` when the network has one, else None.
+
+    Args:
+        net: the network.
+
+    Returns:
+        A dict of the network's config, or None.
+    """
+    config = getattr(net, "config", None)
+    to_dict = getattr(config, "to_dict", None)
+    return dict(to_dict()) if callable(to_dict) else None
+
+
+def check_resumable(state: dict[str, Any], net: nn.Module, config: TrainConfig, source: str) -> dict[str, Any]:
+    """The training checkpoint ``state`` in the current format, after checking that it fits ``net`` and ``config``.
+
+    A checkpoint of the first format (``scoresde.training/1``) is returned in the current one, its top-level
+    ``epoch`` and ``batch_in_epoch`` moved into ``cursor``. It fits when it holds the same network class with the
+    same ``config.to_dict()`` and weight shapes, and was trained with the same config up to ``RESUMABLE_CHANGES``
+    (less ``steps`` under the cosine schedule, which decays to ``steps``).
+
+    Args:
+        state: a state dict from ``Trainer.state_dict`` (or ``load_checkpoint``).
+        net: the network that is to continue from it.
+        config: the training config of the run that is to continue.
+        source: how to name the state in error messages.
+
+    Returns:
+        ``state`` in the current format (a new dict when it was upgraded).
+
+    Raises:
+        CheckpointError: not a training checkpoint, another architecture (the differing config keys and weights are
+            listed), or another training config (the differences are listed).
+    """
+    fmt = state.get("format")
+    if fmt == _FORMAT_1 and {"epoch", "batch_in_epoch"} <= set(state):
+        state = {k: v for k, v in state.items() if k not in ("epoch", "batch_in_epoch")} | {
+            "format": CHECKPOINT_FORMAT, "cursor": {"epoch": state["epoch"], "batch_in_epoch": state["batch_in_epoch"]}}
+    elif fmt != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{source} is not a scoresde training checkpoint (format {fmt!r}, expected "
+                              f"{CHECKPOINT_FORMAT!r} or {_FORMAT_1!r})")
+    _check_same_net(net, state, source)
+    _check_same_config(config, state["config"], source)
+    return state
+
+
+def _check_same_net(net: nn.Module, state: dict[str, Any], source: str) -> None:
+    mine, theirs = net_config(net), state.get("net_config")
+    if type(net).__name__ != state.get("net_class") or (mine is not None and mine != theirs):
+        diff = sorted(k for k in set(mine or {}) | set(theirs or {}) if (mine or {}).get(k) != (theirs or {}).get(k))
+        raise CheckpointError(f"{source} holds a {state.get('net_class')} with a different architecture than "
+                              f"this {type(net).__name__}: config keys that differ: {', '.join(diff) or '(class)'}; "
+                              + "; ".join(f"{k}: checkpoint {(theirs or {}).get(k)!r}, here {(mine or {}).get(k)!r}"
+                                          for k in diff[:8]))
+    expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in state["model"].items()}
+    missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    reshaped = sorted(k for k in set(expected) & set(found) if expected[k] != found[k])
+    if missing or unexpected or reshaped:
+        parts = [f"missing: {', '.join(missing[:10])}" if missing else "",
+                 f"unexpected: {', '.join(unexpected[:10])}" if unexpected else "",
+                 "shape differs (checkpoint vs here): "
+                 + ", ".join(f"{k} {found[k]} vs {expected[k]}" for k in reshaped[:10]) if reshaped else ""]
+        raise CheckpointError(f"{source} does not fit this network's weights; "
+                              + "; ".join(p for p in parts if p))
+
+
+def _check_same_config(config: TrainConfig, saved: dict[str, Any], source: str) -> None:
+    mine = config.to_dict()
+    free = RESUMABLE_CHANGES - {"steps"} if config.lr_schedule == "cosine" else RESUMABLE_CHANGES  # decays to steps
+    diff = sorted(k for k in set(mine) | set(saved) if k not in free and mine.get(k) != saved.get(k))
+    if diff:
+        raise CheckpointError(f"{source} was trained with a different config; resuming would not continue the same "
+                              f"run. Differences: " + "; ".join(f"{k}: checkpoint {saved.get(k)!r}, here "
+                                                                  f"{mine.get(k)!r}" for k in diff))

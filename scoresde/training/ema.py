@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from scoresde._utils import check_bool, check_float
+
 __all__ = ["EMA"]
 
 
@@ -40,7 +42,8 @@ class EMA:
         updates: the number of updates so far.
 
     Raises:
-        ValueError: ``decay`` is not a number in [0, 1).
+        TypeError: ``decay`` is not a number or ``warmup`` not a bool.
+        ValueError: ``decay`` is outside [0, 1).
 
     References:
         Polyak & Juditsky 1992, "Acceleration of Stochastic Approximation by Averaging", SIAM J. Control and
@@ -48,10 +51,8 @@ class EMA:
     """
 
     def __init__(self, model: nn.Module, decay: float = 0.9999, warmup: bool = False) -> None:
-        if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not 0.0 <= float(decay) < 1.0:
-            raise ValueError(f"decay must be a number in [0, 1); got {decay!r}")
-        self.decay = float(decay)
-        self.warmup = bool(warmup)
+        self.decay = check_float(decay, "decay", low=0.0, high=1.0, high_open=True)
+        self.warmup = check_bool(warmup, "warmup")
         self.updates = 0
         self.module = copy.deepcopy(model).eval().requires_grad_(False)
 

@@ -4,11 +4,11 @@ One step: take the next batch (a fixed, seeded order), draw t and ε, compute th
 (``scoresde.losses``) under bf16 autocast where the device supports it, back-propagate, clip the gradient norm,
 take an AdamW step with linear warm-up of the learning rate, update the EMA of the weights. Around it: a tqdm bar,
 a CSV log (step, loss, lr, grad_norm, images_per_s) and its loss curve, sample grids from the EMA weights, and
-checkpoints of everything the next step depends on — model, EMA, optimizer, step, data position, every RNG state —
-written atomically. A run stopped and resumed ends with the same weights, bit for bit on a CPU, as one run straight
-through. SIGTERM and SIGINT finish the current step, save a checkpoint and return. A non-finite loss or gradient
-skips the step with a warning; ``max_nonfinite`` in a row stop the run with ``NonFiniteLossError``, the last
-checkpoint untouched.
+checkpoints of everything the next step depends on — model, EMA, optimizer, step, data position (``DataCursor``),
+every RNG state — written atomically. A run stopped and resumed ends with the same weights, bit for bit on a CPU, as
+one run straight through. SIGTERM and SIGINT finish the current step, save a checkpoint and return. A non-finite
+loss or gradient skips the step with a warning; ``max_nonfinite`` in a row stop the run with
+``NonFiniteLossError``, the last checkpoint untouched.
 
 Under ``torchrun`` the same trainer wraps the network in DistributedDataParallel; ``batch_size`` is the global
 batch, split evenly over the processes, each taking its slice of the same global batch order, so K processes see
@@ -41,15 +41,23 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import Dataset, default_collate
+from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 
-from scoresde._utils import check_choice
+from scoresde._utils import check_bool, check_choice, check_float, check_int, check_positive_float, check_sde
 from scoresde.losses import DSMLoss
 from scoresde.parameterization import ScoreModel
 from scoresde.samplers import METHODS, sample
 from scoresde.sde import SDE
-from scoresde.training.checkpoint import CheckpointError, CheckpointManager, load_checkpoint
+from scoresde.training.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    CheckpointManager,
+    check_resumable,
+    load_checkpoint,
+    net_config,
+)
+from scoresde.training.cursor import DataCursor
 from scoresde.training.distributed import DistInfo
 from scoresde.training.ema import EMA
 from scoresde.viz import plot_loss_curve, save_image_grid, save_scatter
@@ -58,11 +66,6 @@ __all__ = ["NonFiniteLossError", "TrainConfig", "TrainResult", "Trainer"]
 
 PRECISIONS = ("auto", "fp32", "bf16")
 LR_SCHEDULES = ("constant", "cosine")
-CHECKPOINT_FORMAT = "scoresde.training/1"
-# settings that may change when a run is resumed; every other one shapes the trajectory and must match
-RESUMABLE_CHANGES = frozenset({"steps", "log_every", "checkpoint_every", "keep_checkpoints", "sample_every",
-                               "sample_count", "sample_method", "sample_steps", "max_nonfinite", "progress",
-                               "precision", "compile"})
 LOG_FIELDS = ("step", "loss", "lr", "grad_norm", "images_per_s")
 Transform = Callable[[Tensor, torch.Generator], Tensor]
 
@@ -151,18 +154,24 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "log_every", "checkpoint_every", "keep_checkpoints", "sample_count",
                      "sample_steps", "max_nonfinite"):
-            _check_int(getattr(self, name), name, minimum=1)
+            check_int(getattr(self, name), name, minimum=1)
         for name in ("warmup", "sample_every", "seed"):
-            _check_int(getattr(self, name), name, minimum=0)
+            check_int(getattr(self, name), name, minimum=0)
         for name in ("lr", "adam_eps"):
-            _check_number(getattr(self, name), name, positive=True)
-        _check_number(self.weight_decay, "weight_decay", positive=False)
+            check_positive_float(getattr(self, name), name)
+        check_positive_float(self.weight_decay, "weight_decay", allow_zero=True)
         if self.grad_clip is not None:
-            _check_number(self.grad_clip, "grad_clip", positive=True)
-        if len(self.betas) != 2 or not all(0.0 <= float(b) < 1.0 for b in self.betas):
+            check_positive_float(self.grad_clip, "grad_clip")
+        if not isinstance(self.betas, (tuple, list)):
+            raise TypeError(f"betas must be a pair of numbers (β1, β2); got {type(self.betas).__name__} "
+                            f"{self.betas!r}")
+        if len(self.betas) != 2:
             raise ValueError(f"betas must be two numbers in [0, 1); got {self.betas!r}")
-        if not 0.0 <= float(self.ema_decay) < 1.0:
-            raise ValueError(f"ema_decay must be in [0, 1); got {self.ema_decay!r}")
+        for i, beta in enumerate(self.betas):
+            check_float(beta, f"betas[{i}]", low=0.0, high=1.0, high_open=True)
+        check_float(self.ema_decay, "ema_decay", low=0.0, high=1.0, high_open=True)
+        for name in ("ema_warmup", "compile", "progress"):
+            check_bool(getattr(self, name), name)
         check_choice(self.precision, "precision", PRECISIONS)
         check_choice(self.lr_schedule, "lr_schedule", LR_SCHEDULES)
         check_choice(self.sample_method, "sample_method", METHODS)
@@ -206,20 +215,6 @@ class TrainConfig:
         return cls(**kw)
 
 
-def _check_int(value: Any, name: str, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}")
-
-
-def _check_number(value: Any, name: str, positive: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a finite number; got {value!r}")
-    if value < 0 or (positive and value == 0):
-        raise ValueError(f"{name} must be {'> 0' if positive else '>= 0'}; got {value}")
-
-
 def _reject_unknown(values: dict[str, Any], valid: list[str], what: str) -> None:
     unknown = sorted(set(values) - set(valid))
     if unknown:
@@ -241,12 +236,6 @@ class TrainResult:
     checkpoint: Path | None
 
 
-def _net_config(net: nn.Module) -> dict[str, Any] | None:
-    config = getattr(net, "config", None)
-    to_dict = getattr(config, "to_dict", None)
-    return dict(to_dict()) if callable(to_dict) else None
-
-
 class Trainer:
     r"""Trains ``net`` (predicting ε, or what ``config.loss.predicts`` says) under ``sde`` on ``data``.
 
@@ -258,7 +247,9 @@ class Trainer:
     Args:
         net: the network, called as ``net(x_t, t)``; a ``config.to_dict()`` on it is recorded in checkpoints.
         sde: the forward SDE.
-        data: a tensor of examples ``(n, *dims)``, or a map-style ``Dataset`` whose items collate into a batch.
+        data: a tensor of examples ``(n, *dims)``, or a map-style ``Dataset`` whose items collate into a batch; a
+            data set with ``set_epoch`` (``scoresde.data.ImageDataset``: new random flips per epoch) is told the
+            epoch before each batch (``DataCursor``).
         config: a ``TrainConfig``.
         out_dir: where the log, loss curve, samples and checkpoints go (None: nothing is written).
         transform: ``transform(batch, generator) -> batch`` applied to each batch (e.g. uint8 → [-1, 1] and random
@@ -272,12 +263,12 @@ class Trainer:
         ema: the ``EMA`` of the network's weights.
         optimizer: the ``torch.optim.AdamW`` optimizer.
         step: the number of optimizer steps taken.
-        epoch: the current pass over the data (with ``batch_in_epoch``, the position in the data order).
+        cursor: the ``DataCursor``, the position in the data order (``cursor.epoch``, ``cursor.batch_in_epoch``).
         dist: the ``DistInfo`` of this process.
 
     Raises:
         TypeError: ``net`` is not a ``torch.nn.Module``, ``sde`` not an ``SDE``, ``config`` not a ``TrainConfig``,
-            or ``data`` neither a tensor nor a map-style ``Dataset``.
+            or ``data`` neither a tensor nor a map-style ``Dataset`` with ``__len__``.
         ValueError: ``batch_size`` is not divisible by the number of processes or larger than the data set, or
             ``data`` is a tensor of fewer than 2 dimensions.
 
@@ -301,18 +292,13 @@ class Trainer:
                  dist_info: DistInfo | None = None, device: str | torch.device | None = None) -> None:
         if not isinstance(net, nn.Module):
             raise TypeError(f"net must be a torch.nn.Module; got {type(net).__name__}")
-        if not isinstance(sde, SDE):
-            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        check_sde(sde)
         self.config = config if config is not None else TrainConfig()
         if not isinstance(self.config, TrainConfig):
             raise TypeError(f"config must be a TrainConfig; got {type(self.config).__name__}")
         self.dist = dist_info or DistInfo(device=torch.device(device or "cpu"))
-        cfg, world = self.config, self.dist.world_size
-        if cfg.batch_size % world:
-            raise ValueError(f"batch_size must be divisible by the number of processes ({world}); "
-                             f"got batch_size = {cfg.batch_size}")
-        self.local_batch = cfg.batch_size // world
-        self.data, self.n_data = _check_data(data, cfg.batch_size)
+        cfg = self.config
+        self.cursor = DataCursor(data, cfg.batch_size, cfg.seed, rank=self.dist.rank, world_size=self.dist.world_size)
         self.transform = transform
         self.sde, self.net = sde, net.to(self.dist.device)
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -329,11 +315,9 @@ class Trainer:
                                            weight_decay=cfg.weight_decay, fused=fused)
         self.ema = EMA(self.net, cfg.ema_decay, cfg.ema_warmup)
         self.step = 0
-        self.epoch, self.batch_in_epoch = 0, 0
         self.checkpoints = CheckpointManager(self.out_dir / "checkpoints", cfg.keep_checkpoints) if self.out_dir \
             else None
         self._stop_requested = False
-        self._perm: Tensor | None = None
         self._saved_step = -1  # the step of the last checkpoint written or loaded
 
     # --- what the user reads ---
@@ -378,25 +362,8 @@ class Trainer:
         return lr
 
     # --- data ---
-    def _epoch_order(self) -> Tensor:
-        g = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.epoch)
-        return torch.randperm(self.n_data, generator=g)
-
     def _next_batch(self) -> Tensor:
-        per_epoch = self.n_data // self.config.batch_size
-        if self.batch_in_epoch >= per_epoch:
-            self.epoch, self.batch_in_epoch, self._perm = self.epoch + 1, 0, None
-        if self._perm is None:
-            self._perm = self._epoch_order()
-        start = self.batch_in_epoch * self.config.batch_size + self.dist.rank * self.local_batch
-        idx = self._perm[start: start + self.local_batch]
-        self.batch_in_epoch += 1
-        if isinstance(self.data, Tensor):
-            batch = self.data[idx]
-        else:
-            batch = default_collate([self.data[int(i)] for i in idx])
-            if isinstance(batch, (list, tuple)):
-                batch = batch[0]  # (example, label) pairs: train on the examples
+        batch = self.cursor.next_batch()
         if self.transform is not None:
             batch = self.transform(batch, self.aug_gen)
         return batch.to(self.dist.device, non_blocking=True)
@@ -555,10 +522,11 @@ class Trainer:
 
     def _example_shape(self) -> tuple[int, ...]:
         """The shape of one training example as the network sees it (after ``transform``)."""
-        if isinstance(self.data, Tensor):
-            first = self.data[:1]
+        data = self.cursor.data
+        if isinstance(data, Tensor):
+            first = data[:1]
         else:
-            item = self.data[0]
+            item = data[0]
             first = (item[0] if isinstance(item, (list, tuple)) else item)[None]
         if self.transform is not None:
             first = self.transform(first, torch.Generator().manual_seed(0))
@@ -581,10 +549,10 @@ class Trainer:
         if self.dist.distributed:
             rng_all = [{}] * self.dist.world_size
             dist.all_gather_object(rng_all, {k: v.cpu() for k, v in rng.items()})
-        return {"format": CHECKPOINT_FORMAT, "step": self.step, "epoch": self.epoch,
-                "batch_in_epoch": self.batch_in_epoch, "world_size": self.dist.world_size,
-                "config": self.config.to_dict(), "net_class": type(self.net).__name__,
-                "net_config": _net_config(self.net), "model": self.net.state_dict(), "ema": self.ema.state_dict(),
+        return {"format": CHECKPOINT_FORMAT, "step": self.step, "cursor": self.cursor.state_dict(),
+                "world_size": self.dist.world_size, "config": self.config.to_dict(),
+                "net_class": type(self.net).__name__, "net_config": net_config(self.net),
+                "model": self.net.state_dict(), "ema": self.ema.state_dict(),
                 "optimizer": self.optimizer.state_dict(), "rng": rng_all}
 
     def save(self) -> Path | None:
@@ -633,7 +601,8 @@ class Trainer:
         """Restore from ``state_dict()``'s output after checking it belongs to this network and config.
 
         Settings that do not change the trajectory (steps, logging, checkpoint and sampling intervals,
-        precision, compile) may differ. The log is cut back to the checkpoint's step.
+        precision, compile: ``RESUMABLE_CHANGES``) may differ. A checkpoint of the first format
+        (``scoresde.training/1``, before ``DataCursor``) loads as well. The log is cut back to the checkpoint's step.
 
         Args:
             state: a state dict from ``state_dict`` (or ``load_checkpoint``).
@@ -641,23 +610,22 @@ class Trainer:
 
         Raises:
             CheckpointError: not a training checkpoint, another architecture (the differing config keys and
-                weights are listed), or another training config (the differences are listed).
+                weights are listed), another training config (the differences are listed), or a data position
+                beyond the end of an epoch of this data set.
 
         Warns:
             UserWarning: the checkpoint was written by another number of processes: the weights, optimizer
                 and data order continue exactly, the noise draws do not.
         """
-        if state.get("format") != CHECKPOINT_FORMAT:
-            raise CheckpointError(f"{source} is not a scoresde training checkpoint (format "
-                                  f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
-        _check_same_net(self.net, state, source)
-        _check_same_config(self.config, state["config"], source)
+        state = check_resumable(state, self.net, self.config, source)
+        try:
+            self.cursor.load_state_dict(state["cursor"])
+        except (TypeError, ValueError) as err:
+            raise CheckpointError(f"{source}: its data position does not fit this data set: {err}") from err
         self.net.load_state_dict(state["model"])
         self.ema.load_state_dict(state["ema"])
         self.optimizer.load_state_dict(state["optimizer"])
-        self.step, self.epoch, self.batch_in_epoch = int(state["step"]), int(state["epoch"]), int(
-            state["batch_in_epoch"])
-        self._perm = None
+        self.step = int(state["step"])
         self._saved_step = self.step
         rngs = state["rng"]
         if len(rngs) == self.dist.world_size:
@@ -690,49 +658,3 @@ class Trainer:
 
 def _device_ids(info: DistInfo) -> list[int] | None:
     return [info.device.index] if info.device.type == "cuda" and info.device.index is not None else None
-
-
-def _check_data(data: Any, batch_size: int) -> tuple[Tensor | Dataset[Any], int]:
-    if isinstance(data, Tensor):
-        if data.ndim < 2:
-            raise ValueError(f"data must be a tensor of examples (n, *dims); got shape {tuple(data.shape)}")
-        n = data.shape[0]
-    elif isinstance(data, Dataset) and hasattr(data, "__len__"):
-        n = len(data)
-    else:
-        raise TypeError(f"data must be a tensor (n, *dims) or a map-style Dataset with __len__; "
-                        f"got {type(data).__name__}")
-    if n < batch_size:
-        raise ValueError(f"batch_size ({batch_size}) is larger than the data set ({n} examples)")
-    return data, n
-
-
-def _check_same_net(net: nn.Module, state: dict[str, Any], source: str) -> None:
-    mine, theirs = _net_config(net), state.get("net_config")
-    if type(net).__name__ != state.get("net_class") or (mine is not None and mine != theirs):
-        diff = sorted(k for k in set(mine or {}) | set(theirs or {}) if (mine or {}).get(k) != (theirs or {}).get(k))
-        raise CheckpointError(f"{source} holds a {state.get('net_class')} with a different architecture than "
-                              f"this {type(net).__name__}: config keys that differ: {', '.join(diff) or '(class)'}; "
-                              + "; ".join(f"{k}: checkpoint {(theirs or {}).get(k)!r}, here {(mine or {}).get(k)!r}"
-                                          for k in diff[:8]))
-    expected = {k: tuple(v.shape) for k, v in net.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in state["model"].items()}
-    missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
-    reshaped = sorted(k for k in set(expected) & set(found) if expected[k] != found[k])
-    if missing or unexpected or reshaped:
-        parts = [f"missing: {', '.join(missing[:10])}" if missing else "",
-                 f"unexpected: {', '.join(unexpected[:10])}" if unexpected else "",
-                 "shape differs (checkpoint vs here): "
-                 + ", ".join(f"{k} {found[k]} vs {expected[k]}" for k in reshaped[:10]) if reshaped else ""]
-        raise CheckpointError(f"{source} does not fit this network's weights; "
-                              + "; ".join(p for p in parts if p))
-
-
-def _check_same_config(config: TrainConfig, saved: dict[str, Any], source: str) -> None:
-    mine = config.to_dict()
-    free = RESUMABLE_CHANGES - {"steps"} if config.lr_schedule == "cosine" else RESUMABLE_CHANGES  # decays to steps
-    diff = sorted(k for k in set(mine) | set(saved) if k not in free and mine.get(k) != saved.get(k))
-    if diff:
-        raise CheckpointError(f"{source} was trained with a different config; resuming would not continue the same "
-                              f"run. Differences: " + "; ".join(f"{k}: checkpoint {saved.get(k)!r}, here "
-                                                                  f"{mine.get(k)!r}" for k in diff))
