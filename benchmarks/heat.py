@@ -145,7 +145,8 @@ def accuracy_table() -> bool:
             start = time.perf_counter()
             out = heat.solve(p0, grid, times, diffusivity=1.3)
             elapsed = (time.perf_counter() - start) / len(times)
-            err = max(float(np.abs(p - mix.on_grid(grid, t, 1.3)).max()) for t, p in zip(times, out, strict=True))
+            err = max(float(np.abs(p - mix.on_grid(grid, t, diffusivity=1.3)).max())
+                      for t, p in zip(times, out, strict=True))
             worst = max(worst, err)
             print(f"| {d} | {n}^{d} | {bc} | {err:.1e} | {p0.max():.3f} | {1e3 * elapsed:.2f} |")
     print(f"\ngoal (max error ≤ 1e-12): {'met' if worst <= 1e-12 else 'NOT met'}, worst {worst:.1e}")
@@ -177,14 +178,14 @@ def convergence_table() -> bool:
         grid, p0, k2h = fourier_mode(bc)
         exact = p0 * math.exp(-k2h * t)
         dts = [t / 2**i for i in range(3, 8)]
-        err = [float(np.abs(heat.solve(p0, grid, t, "crank_nicolson", dt=dt) - exact).max()) for dt in dts]
+        err = [float(np.abs(heat.solve(p0, grid, t, method="crank_nicolson", dt=dt) - exact).max()) for dt in dts]
         order = fitted_order(dts, err)
         ok &= abs(order - 2) < 0.1
         print(f"| crank_nicolson | time | {bc} | dt = {t}/8 … {t}/128 | {err[0]:.1e} … {err[-1]:.1e} | "
               f"{order:.3f} | 2 |")
         limit = heat.stability_limit(grid)
         dts = [limit / 2**i for i in range(1, 6)]
-        err = [float(np.abs(heat.solve(p0, grid, t, "explicit", dt=dt) - exact).max()) for dt in dts]
+        err = [float(np.abs(heat.solve(p0, grid, t, method="explicit", dt=dt) - exact).max()) for dt in dts]
         order = fitted_order(dts, err)
         ok &= abs(order - 1) < 0.1
         print(f"| explicit | time | {bc} | dt = limit/2 … limit/32 | {err[0]:.1e} … {err[-1]:.1e} | {order:.3f} | 1 |")
@@ -194,7 +195,7 @@ def convergence_table() -> bool:
         err = []
         for n in sizes:
             grid = heat.Grid((n, n), (-2, 2), bc)
-            p = heat.solve(mix.on_grid(grid), grid, 0.1, "crank_nicolson", dt=0.1 / 200)
+            p = heat.solve(mix.on_grid(grid), grid, 0.1, method="crank_nicolson", dt=0.1 / 200)
             err.append(float(np.abs(p - mix.on_grid(grid, 0.1)).max()))
         order = fitted_order([4 / n for n in sizes], err)
         ok &= abs(order - 2) < 0.1
@@ -240,11 +241,11 @@ def pypde_table(repeats: int) -> bool:
         return best, err
 
     def ours(t: float, method: str = "spectral", **kwargs: Any) -> tuple[float, float]:
-        heat.solve(p0, grid, t, method, **kwargs)
+        heat.solve(p0, grid, t, method=method, **kwargs)
         best = math.inf
         for _ in range(50 if method == "spectral" else repeats):
             start = time.perf_counter()
-            out = heat.solve(p0, grid, t, method, **kwargs)
+            out = heat.solve(p0, grid, t, method=method, **kwargs)
             best = min(best, time.perf_counter() - start)
         return best, float(np.abs(out - mix.on_grid(grid, t)).max())
 

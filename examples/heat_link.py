@@ -84,7 +84,7 @@ def figure_density_flow(out: Path, quick: bool) -> dict[str, float]:
     x0 = gm.sample(n_samples, gen)
     fig, axes = plt.subplots(3, len(times), figsize=(3.0 * len(times), 8.6), constrained_layout=True)
     for col, t in enumerate(times):
-        p_t = heat.forward_density(p0, grid, sde, t)
+        p_t = heat.forward_density(sde, p0, grid, t)
         exact = on_grid(gm.marginal(sde, t), p_t.grid)
         x_t = sde.perturb(x0, t, torch.randn(x0.shape, dtype=F64, generator=gen))
         hist = p_t.grid.histogram(x_t.numpy())
@@ -120,20 +120,20 @@ def figure_reverse(out: Path, quick: bool) -> dict[str, float]:
     n_cells, n, em_steps, ode_steps = (64, 3000, 100, 20) if quick else (128, 40_000, 500, 60)
     grid = heat.Grid((n_cells, n_cells), (-6, 6), "neumann")
     p0 = on_grid(gm, grid)
-    p_T = heat.forward_density(p0, grid, sde, sde.T).values
+    p_T = heat.forward_density(sde, p0, grid, sde.T).values
     block = n_cells // 32
 
     results, tv = {}, {}
     for method, steps in (("euler_maruyama", em_steps), ("heun", ode_steps)):
         start = time.perf_counter()
-        res = heat.reverse_heat_flow(p0, grid, sde, n, method=method, steps=steps,
+        res = heat.reverse_heat_flow(sde, p0, grid, n, method=method, steps=steps,
                                      generator=torch.Generator().manual_seed(1))
         results[method] = res.samples
         tv[f"TV {method}"] = coarse_tv(res.samples, p0, grid, block)
         print(f"(b) reverse {method:<15} {res.nfe:4d} score evaluations, {time.perf_counter() - start:5.1f} s, "
               f"TV to p0 on {32}² blocks = {tv[f'TV {method}']:.4f}")
-    exact = heat.sample_density(p0, grid, n, torch.Generator().manual_seed(2))
-    x_T = heat.sample_density(p_T, grid, n, torch.Generator().manual_seed(3))
+    exact = heat.sample_density(p0, grid, n, generator=torch.Generator().manual_seed(2))
+    x_T = heat.sample_density(p_T, grid, n, generator=torch.Generator().manual_seed(3))
     tv["TV floor"], tv["TV no reversal"] = coarse_tv(exact, p0, grid, block), coarse_tv(x_T, p0, grid, block)
     print(f"(b) TV to p0: exact samples of p0 (the noise floor) {tv['TV floor']:.4f}, "
           f"samples of p_T (no reversal) {tv['TV no reversal']:.4f}")
@@ -173,7 +173,7 @@ def figure_reverse(out: Path, quick: bool) -> dict[str, float]:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for ax, back_by in ((axes[1, 0], 0.01), (axes[1, 1], 0.03)):
             field = heat.backward_solve(p_T, grid, back_by)
-            error = np.abs(field - heat.forward_density(p0, grid, sde, sde.T - back_by).values)
+            error = np.abs(field - heat.forward_density(sde, p0, grid, sde.T - back_by).values)
             image = ax.imshow(np.log10(np.maximum(error, 1e-18)).T, origin="lower", extent=extent(grid),
                               cmap="viridis")
             fig.colorbar(image, ax=ax, shrink=0.8)

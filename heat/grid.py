@@ -30,6 +30,8 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from heat._checks import as_float_array, check_name, check_number
+
 __all__ = ["BOUNDARY_CONDITIONS", "BoundaryCondition", "Grid"]
 
 BoundaryCondition = Literal["periodic", "neumann", "dirichlet"]
@@ -41,12 +43,6 @@ BOUNDARY_CONDITIONS: tuple[BoundaryCondition, ...] = ("periodic", "neumann", "di
 MAX_DIM = 3
 
 Array = NDArray[np.float64]
-
-
-def _check_bc(value: Any, name: str) -> BoundaryCondition:
-    if not isinstance(value, str) or value not in BOUNDARY_CONDITIONS:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, BOUNDARY_CONDITIONS))}; got {value!r}")
-    return value
 
 
 def _check_pair(value: Any, name: str) -> tuple[float, float]:
@@ -82,7 +78,8 @@ class Grid:
         bc: the boundary condition of each axis.
 
     Raises:
-        TypeError: ``shape`` is not an int or a sequence of ints, or a bound is not a pair of numbers.
+        TypeError: ``shape`` is not an int or a sequence of ints, ``bounds`` not a pair or a sequence of pairs of
+            numbers, or ``bc`` not a string or a sequence of strings.
         ValueError: more than 3 axes, fewer than 2 cells on an axis, bounds of the wrong shape or not finite
             with lo < hi, or an unknown boundary condition (the valid ones are listed), or a wrong number of them.
 
@@ -113,16 +110,20 @@ class Grid:
                 raise ValueError(f"shape entries must be >= 2 cells; got {tuple(dims)}")
         d = len(dims)
         arr = np.asarray(bounds, dtype=object)
+        if arr.ndim == 0:
+            raise TypeError(f"bounds must be one pair (lo, hi) or {d} pairs, one per axis; got {bounds!r}")
         if arr.shape == (2,):
             pairs = [_check_pair(bounds, "bounds")] * d
         elif arr.shape == (d, 2):
             pairs = [_check_pair(b, f"bounds[{j}]") for j, b in enumerate(cast(Sequence[Any], bounds))]
         else:
             raise ValueError(f"bounds must be one pair (lo, hi) or {d} pairs, one per axis; got {bounds!r}")
+        if not isinstance(bc, (str, tuple, list)):
+            raise TypeError(f"bc must be a string or a sequence of {d} strings; got {type(bc).__name__} {bc!r}")
         if isinstance(bc, str):
-            bcs = [_check_bc(bc, "bc")] * d
-        elif isinstance(bc, (tuple, list)) and len(bc) == d:
-            bcs = [_check_bc(b, f"bc[{j}]") for j, b in enumerate(bc)]
+            bcs = [check_name(bc, "bc", BOUNDARY_CONDITIONS)] * d
+        elif len(bc) == d:
+            bcs = [check_name(b, f"bc[{j}]", BOUNDARY_CONDITIONS) for j, b in enumerate(bc)]
         else:
             raise ValueError(f"bc must be one boundary condition or a sequence of {d}, one per axis "
                              f"(each one of {', '.join(map(repr, BOUNDARY_CONDITIONS))}); got {bc!r}")
@@ -206,11 +207,7 @@ class Grid:
             TypeError: ``factor`` is not a real number.
             ValueError: ``factor`` is not finite and > 0.
         """
-        if isinstance(factor, bool) or not isinstance(factor, (int, float, np.floating)):
-            raise TypeError(f"factor must be a real number; got {type(factor).__name__} {factor!r}")
-        a = float(factor)
-        if not (math.isfinite(a) and a > 0):
-            raise ValueError(f"factor must be a finite number > 0; got {factor!r}")
+        a = check_number(factor, "factor", low=0.0, low_open=True)
         return Grid(self.shape, [(a * lo, a * hi) for lo, hi in self.bounds], list(self.bc))
 
     # --- values on the grid ---
@@ -278,11 +275,11 @@ class Grid:
             Shape ``(n, ...)``: one value per point and leading index.
 
         Raises:
-            TypeError: ``values`` is not a real array.
+            TypeError: ``values`` or ``points`` is not a real array.
             ValueError: ``values`` or ``points`` has the wrong shape, or a non-finite entry.
         """
         arr = self.check_values(values, leading=True)
-        pts = np.asarray(points, dtype=np.float64)
+        pts = as_float_array(points, "points", f"a real array of shape (n, {self.ndim})")
         if pts.ndim != 2 or pts.shape[1] != self.ndim:
             raise ValueError(f"points must have shape (n, {self.ndim}); got shape {pts.shape}")
         if not np.isfinite(pts).all():
@@ -337,9 +334,10 @@ class Grid:
             float64 array of the grid's shape.
 
         Raises:
+            TypeError: ``points`` is not a real array.
             ValueError: ``points`` has the wrong shape or a non-finite coordinate.
         """
-        pts = np.asarray(points, dtype=np.float64)
+        pts = as_float_array(points, "points", f"a real array of shape (n, {self.ndim})")
         if pts.ndim != 2 or pts.shape[1] != self.ndim or pts.shape[0] == 0:
             raise ValueError(f"points must have shape (n, {self.ndim}) with n >= 1; got shape {pts.shape}")
         if not np.isfinite(pts).all():

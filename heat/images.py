@@ -35,7 +35,7 @@ import numpy as np
 import scipy.fft as sfft
 from numpy.typing import ArrayLike, NDArray
 
-from heat.solvers import check_times
+from heat._checks import as_float_array, check_count, check_number, check_time, check_times
 
 __all__ = ["BlurringDiffusion", "blur_schedule", "dissipate", "ihdm_perturb", "neumann_eigenvalues"]
 
@@ -43,10 +43,7 @@ Array = NDArray[np.float64]
 
 
 def _images(value: ArrayLike, name: str = "images") -> Array:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a real array of shape (..., H, W); got {type(value).__name__}") from err
+    arr = as_float_array(value, name, "a real array of shape (..., H, W)")
     if arr.ndim < 2 or arr.shape[-1] < 2 or arr.shape[-2] < 2:
         raise ValueError(f"{name} must have shape (..., H, W) with H, W >= 2; got shape {arr.shape}")
     if not np.isfinite(arr).all():
@@ -55,8 +52,10 @@ def _images(value: ArrayLike, name: str = "images") -> Array:
 
 
 def _check_size(size: Any) -> tuple[int, int]:
-    if (not isinstance(size, (tuple, list)) or len(size) != 2
-            or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 2 for v in size)):
+    if not isinstance(size, (tuple, list)) or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                                                   for v in size):
+        raise TypeError(f"size must be (H, W), two ints >= 2; got {type(size).__name__} {size!r}")
+    if len(size) != 2 or min(size) < 2:
         raise ValueError(f"size must be (H, W), two ints >= 2; got {size!r}")
     return int(size[0]), int(size[1])
 
@@ -71,6 +70,7 @@ def neumann_eigenvalues(size: tuple[int, int]) -> Array:
         float64 array of shape (H, W), in the layout of the orthonormal 2-D DCT-II.
 
     Raises:
+        TypeError: ``size`` is not a pair of ints.
         ValueError: ``size`` is not two ints ≥ 2.
 
     References:
@@ -130,23 +130,22 @@ def blur_schedule(steps: int, sigma_max: float, sigma_min: float = 0.5) -> Array
         float64 array of shape (K,), increasing.
 
     Raises:
-        ValueError: ``steps`` is not an int ≥ 1, a sigma is not a finite number > 0, or σ_max ≤ σ_min.
+        TypeError: ``steps`` is not an int, or a sigma not a real number.
+        ValueError: ``steps`` < 1, a sigma is not a finite number > 0, or σ_max ≤ σ_min.
 
     References:
         Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an int >= 1; got {steps!r}")
-    for value, name in ((sigma_min, "sigma_min"), (sigma_max, "sigma_max")):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (math.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    steps = check_count(steps, "steps")
+    sigma_min = check_number(sigma_min, "sigma_min", low=0.0, low_open=True)
+    sigma_max = check_number(sigma_max, "sigma_max", low=0.0, low_open=True)
     if sigma_max <= sigma_min:
         raise ValueError(f"sigma_max must be > sigma_min; got sigma_min={sigma_min!r}, sigma_max={sigma_max!r}")
     sigmas = np.exp(np.linspace(math.log(sigma_min), math.log(sigma_max), int(steps)))
     return np.asarray(0.5 * sigmas**2)
 
 
-def ihdm_perturb(images: ArrayLike, t: float, noise_std: float = 0.01,
+def ihdm_perturb(images: ArrayLike, t: float, *, noise_std: float = 0.01,
                  rng: np.random.Generator | None = None) -> Array:
     r"""One draw of the IHDM forward process ``u_t = Vᵀ diag(e^{-λ t}) V u_0 + σ·ε``, ``ε ~ N(0, I)``.
 
@@ -160,22 +159,19 @@ def ihdm_perturb(images: ArrayLike, t: float, noise_std: float = 0.01,
         float64 array of the shape of ``images``.
 
     Raises:
-        TypeError: ``rng`` is not a ``numpy.random.Generator``, or ``images`` / ``t`` of the wrong type.
+        TypeError: ``rng`` is not a ``numpy.random.Generator``, or ``images`` / ``t`` / ``noise_std`` of the wrong
+            type.
         ValueError: ``t`` is not one number ≥ 0, ``noise_std`` not a finite number ≥ 0, or ``images`` not of
             shape (..., H, W) or not finite.
 
     References:
         Rissanen, Heinonen & Solin 2023, "Generative Modelling With Inverse Heat Dissipation", ICLR.
     """
-    ts, scalar = check_times(t, "t")
-    if not scalar:
-        raise ValueError(f"t must be one number >= 0; got shape {ts.shape}")
-    if isinstance(noise_std, bool) or not isinstance(noise_std, (int, float)) or not (
-            math.isfinite(noise_std) and noise_std >= 0):
-        raise ValueError(f"noise_std must be a finite number >= 0; got {noise_std!r}")
+    time = check_time(t, "t")
+    noise_std = check_number(noise_std, "noise_std", low=0.0)
     if rng is not None and not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator or None; got {type(rng).__name__}")
-    blurred = dissipate(images, float(ts[0]))
+    blurred = dissipate(images, time)
     gen = rng if rng is not None else np.random.default_rng()
     return np.asarray(blurred + noise_std * gen.standard_normal(blurred.shape))
 
@@ -199,6 +195,7 @@ class BlurringDiffusion:
         min_scale: d_min in [0, 1) (the paper: 0.001), which keeps every frequency's scale > 0.
 
     Raises:
+        TypeError: ``size`` is not a pair of ints, or ``sigma_blur_max`` or ``min_scale`` not a real number.
         ValueError: ``size`` is not two ints ≥ 2, ``sigma_blur_max`` not a finite number ≥ 0, or ``min_scale``
             outside [0, 1).
 
@@ -208,13 +205,8 @@ class BlurringDiffusion:
 
     def __init__(self, size: tuple[int, int], sigma_blur_max: float = 20.0, min_scale: float = 0.001) -> None:
         self.size = _check_size(size)
-        if isinstance(sigma_blur_max, bool) or not isinstance(sigma_blur_max, (int, float)) or not (
-                math.isfinite(sigma_blur_max) and sigma_blur_max >= 0):
-            raise ValueError(f"sigma_blur_max must be a finite number >= 0; got {sigma_blur_max!r}")
-        if isinstance(min_scale, bool) or not isinstance(min_scale, (int, float)) or not 0 <= min_scale < 1:
-            raise ValueError(f"min_scale must be a number in [0, 1); got {min_scale!r}")
-        self.sigma_blur_max = float(sigma_blur_max)
-        self.min_scale = float(min_scale)
+        self.sigma_blur_max = check_number(sigma_blur_max, "sigma_blur_max", low=0.0)
+        self.min_scale = check_number(min_scale, "min_scale", low=0.0, high=1.0, high_open=True)
         self._lam = neumann_eigenvalues(self.size)
 
     def __repr__(self) -> str:
@@ -238,6 +230,7 @@ class BlurringDiffusion:
             τ_t in pixels².
 
         Raises:
+            TypeError: ``t`` is not a number.
             ValueError: ``t`` is not one number in [0, 1].
         """
         s = self.sigma_blur_max * math.sin(0.5 * math.pi * self._time(t)) ** 2
@@ -255,6 +248,7 @@ class BlurringDiffusion:
             ``(a_t, σ_t)``: a_t of shape (H, W) in DCT layout, σ_t a float.
 
         Raises:
+            TypeError: ``t`` is not a number.
             ValueError: ``t`` is not one number in [0, 1].
         """
         tt = self._time(t)
@@ -272,6 +266,7 @@ class BlurringDiffusion:
             float64 array of the shape of ``images``.
 
         Raises:
+            TypeError: ``images`` is not a real array, or ``t`` not a number.
             ValueError: ``images`` is not of shape (..., H, W) for this size or not finite, or ``t`` not in [0, 1].
         """
         u = self._check_images(images)
@@ -290,6 +285,7 @@ class BlurringDiffusion:
             float64 array of the shape of ``images``.
 
         Raises:
+            TypeError: ``images`` or ``noise`` is not a real array, or ``t`` not a number.
             ValueError: ``images`` or ``noise`` of the wrong shape or not finite, or ``t`` not in [0, 1].
         """
         u = self._check_images(images)
@@ -314,6 +310,7 @@ class BlurringDiffusion:
             ``(a_{t|s}, σ_{t|s})``, each of shape (H, W) in DCT layout.
 
         Raises:
+            TypeError: ``s`` or ``t`` is not a number.
             ValueError: a time outside [0, 1], s > t, or a_s not > 0.
 
         References:

@@ -20,7 +20,7 @@ The box kernel is the product of the axis kernels, and each image is an isometry
 
 ``Mixture.on_grid`` evaluates that sum on a grid's cells, with every image whose contribution can exceed
 e^{-50} ≈ 2e-22 of the component's peak; it is the exact answer the solvers are tested against. numpy (and
-heat's own input checks).
+heat's shared input checks).
 
 References:
     - Evans, "Partial Differential Equations", AMS, §2.3.1 (the fundamental solution of the heat equation).
@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from heat._checks import as_float_array, check_grid, check_number, check_time
 from heat.grid import Grid
-from heat.solvers import _check_grid, _check_scalar_diffusivity, check_times
 
 __all__ = ["Mixture", "heat_kernel"]
 
@@ -47,7 +47,7 @@ Array = NDArray[np.float64]
 _REACH = 10.0  # images farther than 10 standard deviations from the box add < e^{-50} of a peak
 
 
-def heat_kernel(x: ArrayLike, t: float, diffusivity: float = 1.0) -> Array:
+def heat_kernel(x: ArrayLike, t: float, *, diffusivity: float = 1.0) -> Array:
     r"""The free-space heat kernel ``K_t(x) = (4πDt)^{-d/2} exp(-|x|²/(4Dt))``, the Gaussian N(x; 0, 2Dt·I).
 
     Args:
@@ -59,24 +59,20 @@ def heat_kernel(x: ArrayLike, t: float, diffusivity: float = 1.0) -> Array:
         K_t at each displacement, shape (...).
 
     Raises:
-        ValueError: ``x`` is not of shape (..., d) or not finite, ``t`` is not one number > 0, or D is not > 0.
-        TypeError: ``t`` or ``diffusivity`` is not a number.
+        TypeError: ``x`` is not a real array, or ``t`` or ``diffusivity`` not a number.
+        ValueError: ``x`` is not of shape (..., d) or not finite, ``t`` is not one number > 0, or D is not a
+            finite number > 0.
 
     References:
         Evans, "Partial Differential Equations", AMS, §2.3.1 (the fundamental solution).
     """
-    arr = np.asarray(x, dtype=np.float64)
+    arr = as_float_array(x, "x", "a real array of shape (..., d)")
     if arr.ndim < 1 or arr.shape[-1] < 1:
         raise ValueError(f"x must have shape (..., d) with d >= 1; got shape {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValueError("x must be finite")
-    ts, scalar = check_times(t, "t")
-    if not scalar or ts[0] <= 0:
-        raise ValueError(f"t must be one number > 0; got {t!r}")
-    d = _check_scalar_diffusivity(diffusivity)
-    if d == 0:
-        raise ValueError("diffusivity must be > 0 for the heat kernel (at D = 0 it is a delta); got 0")
-    var = 2.0 * d * float(ts[0])
+    time = check_time(t, "t", positive=True)
+    var = 2.0 * check_number(diffusivity, "diffusivity", low=0.0, low_open=True) * time
     dim = arr.shape[-1]
     return np.asarray(np.exp(-0.5 * np.sum(arr * arr, axis=-1) / var) / (2.0 * math.pi * var) ** (dim / 2))
 
@@ -142,10 +138,7 @@ class Mixture:
 
     @staticmethod
     def _array(value: Any, name: str) -> Array:
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError) as err:
-            raise TypeError(f"{name} must be a real array; got {type(value).__name__}") from err
+        arr = as_float_array(value, name, "a real array")
         if not np.isfinite(arr).all():
             raise ValueError(f"{name} must be finite")
         return arr
@@ -158,7 +151,7 @@ class Mixture:
         """The dimension d."""
         return int(self.means.shape[1])
 
-    def evolve(self, t: float, diffusivity: float = 1.0) -> Mixture:
+    def evolve(self, t: float, *, diffusivity: float = 1.0) -> Mixture:
         r"""The free-space heat flow at time t: ``Σ_k w_k N(μ_k, Σ_k + 2Dt·I)``.
 
         Args:
@@ -172,10 +165,7 @@ class Mixture:
             TypeError: ``t`` or ``diffusivity`` is not a number.
             ValueError: ``t`` is not one number ≥ 0, or D is negative.
         """
-        ts, scalar = check_times(t, "t")
-        if not scalar:
-            raise ValueError(f"t must be one number >= 0; got shape {ts.shape}")
-        var = 2.0 * _check_scalar_diffusivity(diffusivity) * float(ts[0])
+        var = 2.0 * check_number(diffusivity, "diffusivity", low=0.0) * check_time(t, "t")
         return Mixture(self.weights, self.means, self.covs + var * np.eye(self.dim))
 
     def pdf(self, points: ArrayLike) -> Array:
@@ -188,9 +178,10 @@ class Mixture:
             float64 array of shape (n,).
 
         Raises:
+            TypeError: ``points`` is not a real array.
             ValueError: ``points`` is not of shape (n, d).
         """
-        pts = np.asarray(points, dtype=np.float64)
+        pts = as_float_array(points, "points", f"a real array of shape (n, {self.dim})")
         if pts.ndim != 2 or pts.shape[1] != self.dim:
             raise ValueError(f"points must have shape (n, {self.dim}); got shape {pts.shape}")
         out = np.zeros(pts.shape[0])
@@ -198,7 +189,7 @@ class Mixture:
             out += w * _gaussian(pts, mu, cov)
         return out
 
-    def on_grid(self, grid: Grid, t: float = 0.0, diffusivity: float = 1.0) -> Array:
+    def on_grid(self, grid: Grid, t: float = 0.0, *, diffusivity: float = 1.0) -> Array:
         r"""The exact heat flow at time t of this mixture in the grid's box, at the cell centres.
 
             p_t(x) = Σ_k w_k Σ_images sign · N(x; R μ_k + s, R Σ_k R + 2Dt·I)
@@ -224,10 +215,10 @@ class Mixture:
             TypeError: ``grid`` is not a ``Grid``, or ``t`` or ``diffusivity`` not a number.
             ValueError: the grid's dimension is not the mixture's, ``t`` not one number ≥ 0, or D negative.
         """
-        _check_grid(grid)
+        check_grid(grid)
         if grid.ndim != self.dim:
             raise ValueError(f"grid must have the mixture's dimension {self.dim}; got a {grid.ndim}-D grid")
-        flowed = self.evolve(t, diffusivity)
+        flowed = self.evolve(t, diffusivity=diffusivity)
         out = np.zeros(grid.shape)
         for w, mu, cov in zip(flowed.weights, flowed.means, flowed.covs, strict=True):
             if np.count_nonzero(cov - np.diag(np.diag(cov))) == 0:

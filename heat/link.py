@@ -44,9 +44,10 @@ from numpy.typing import ArrayLike, NDArray
 from torch import Tensor
 
 import scoresde as sd
-from heat._spectral import SpectralBasis
+from heat._checks import as_float_array, check_count, check_grid, check_name, check_number, check_times
+from heat._spectral import SpectralBasis, grid_gradient
 from heat.grid import Grid
-from heat.solvers import GRADIENTS, _check_grid, _gradient, check_times, solve
+from heat.solvers import GRADIENTS, solve
 
 __all__ = [
     "GridDensity",
@@ -79,6 +80,7 @@ class HeatSDE(sd.SDE):
         T: the end time T > 0 (the prior is N(0, 2DT·I), a fair approximation only once √(2DT) dwarfs the data).
 
     Raises:
+        TypeError: ``diffusivity`` or ``T`` is not a real number.
         ValueError: ``diffusivity`` or ``T`` is not a finite number > 0.
 
     References:
@@ -88,12 +90,8 @@ class HeatSDE(sd.SDE):
     """
 
     def __init__(self, diffusivity: float = 1.0, T: float = 1.0) -> None:
-        for value, name in ((diffusivity, "diffusivity"), (T, "T")):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                    math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-        self.diffusivity = float(diffusivity)
-        self.T = float(T)
+        self.diffusivity = check_number(diffusivity, "diffusivity", low=0.0, low_open=True)
+        self.T = check_number(T, "T", low=0.0, low_open=True)
 
     def __repr__(self) -> str:
         return f"HeatSDE(diffusivity={self.diffusivity}, T={self.T})"
@@ -168,15 +166,7 @@ def _check_density(p: ArrayLike, grid: Grid, name: str) -> Array:
 
 
 def _check_floor(floor: Any) -> float:
-    if isinstance(floor, bool) or not isinstance(floor, (int, float)) or not 0 <= floor < 1:
-        raise ValueError(f"floor must be a number in [0, 1); got {floor!r}")
-    return float(floor)
-
-
-def _check_gradient(method: Any) -> str:
-    if not isinstance(method, str) or method not in GRADIENTS:
-        raise ValueError(f"gradient must be one of {', '.join(map(repr, GRADIENTS))}; got {method!r}")
-    return method
+    return check_number(floor, "floor", low=0.0, high=1.0, high_open=True)
 
 
 def time_change(sde: sd.SDE, t: ArrayLike) -> TimeChange:
@@ -205,12 +195,7 @@ def time_change(sde: sd.SDE, t: ArrayLike) -> TimeChange:
           equation).
     """
     _check_sde(sde)
-    if isinstance(t, (bool, str)):
-        raise TypeError(f"t must be a number or a 1-D array of times; got {t!r}")
-    try:
-        tt = torch.as_tensor(np.asarray(t, dtype=np.float64))
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"t must be a number or a 1-D array of times; got {t!r}") from err
+    tt = torch.as_tensor(as_float_array(t, "t", "a number or a 1-D array of times"))
     alpha, sigma = (v.numpy() for v in sde.marginal(tt))
     alpha0, sigma0 = (float(v) for v in sde.marginal(0.0))
     tau = 0.5 * alpha0**2 * ((sigma / alpha) ** 2 - (sigma0 / alpha0) ** 2)
@@ -241,12 +226,7 @@ def sde_time(sde: sd.SDE, tau: ArrayLike) -> Array:
         - Kingma, Salimans, Poole & Ho 2021, "Variational Diffusion Models", NeurIPS, arXiv:2107.00630 (the log-SNR).
     """
     _check_sde(sde)
-    if isinstance(tau, (bool, str)):
-        raise TypeError(f"tau must be a number or a 1-D array of numbers; got {tau!r}")
-    try:
-        arr = np.asarray(tau, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"tau must be a number or a 1-D array of numbers; got {tau!r}") from err
+    arr = as_float_array(tau, "tau", "a number or a 1-D array of numbers")
     if arr.ndim > 1:
         raise ValueError(f"tau must be a number or a 1-D array; got shape {arr.shape}")
     flat = arr.reshape(-1)
@@ -266,11 +246,11 @@ def sde_time(sde: sd.SDE, tau: ArrayLike) -> Array:
     return out.reshape(arr.shape)
 
 
-def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method: str = "spectral",
+def forward_density(sde: sd.SDE, p0: ArrayLike, grid: Grid, t: float, *, method: str = "spectral",
                     dt: float | None = None) -> GridDensity:
     r"""The density of x_t under ``sde`` given the density ``p0`` of x at t = 0, computed by the heat solver.
 
-        p_t(x) = a^(-d) q_τ(x/a),   (τ, a) = time_change(sde, t),   q_τ = heat.solve(p0, grid, τ, method)
+        p_t(x) = a^(-d) q_τ(x/a),   (τ, a) = time_change(sde, t),   q_τ = heat.solve(p0, grid, τ, method=method)
 
     The values live on ``grid.scaled(a)`` (the cell centres a·x_i), so no interpolation is needed: with the
     spectral method it equals the exact marginal (e.g. ``scoresde.GaussianMixture.marginal``) to round-off on a
@@ -279,9 +259,9 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
     For ``VESDE`` (σ(0) = σ_min > 0) p0 is the density at t = 0, i.e. the data already smoothed by N(0, σ_min²).
 
     Args:
+        sde: any ``scoresde.SDE``.
         p0: the density at t = 0 on ``grid`` (finite, >= 0).
         grid: the grid of p0.
-        sde: any ``scoresde.SDE``.
         t: one time in [0, T].
         method: the ``heat.solve`` method: "spectral", "crank_nicolson" or "explicit".
         dt: the ``heat.solve`` time step, in heat time τ.
@@ -290,7 +270,8 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
         ``GridDensity(values, grid)`` with grid = ``grid.scaled(a)``.
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
+        TypeError: ``sde`` is not a ``scoresde.SDE``, ``grid`` not a ``Grid``, ``p0`` not a real array, ``t`` not
+            a number, or ``method`` / ``dt`` of the wrong type (see ``heat.solve``).
         ValueError: ``p0`` is not a density on the grid (wrong shape, not finite, negative beyond round-off or
             zero), ``t`` is not one time in [0, T], or a bad ``method`` / ``dt`` (see ``heat.solve``).
 
@@ -299,60 +280,62 @@ def forward_density(p0: ArrayLike, grid: Grid, sde: sd.SDE, t: float, *, method:
           arXiv:2011.13456. App. B.
         - Trefethen 2000, "Spectral Methods in MATLAB", SIAM (spectral differentiation and time stepping).
     """
-    _check_grid(grid)
-    values = _check_density(p0, grid, "p0")
     _check_sde(sde)
+    check_grid(grid)
+    values = _check_density(p0, grid, "p0")
     ts, scalar = check_times(t, "t")
     if not scalar:
         raise ValueError(f"t must be one number in [0, {sde.T:g}]; got shape {ts.shape}")
     change = time_change(sde, float(ts[0]))
     a = float(change.scale)
-    q = solve(values, grid, float(change.tau), method, 1.0, dt=dt)
+    q = solve(values, grid, float(change.tau), method=method, dt=dt)
     return GridDensity(q / a**grid.ndim, grid.scaled(a))
 
 
-def score_field(p: ArrayLike, grid: Grid, method: str = "spectral", floor: float = 1e-12) -> Array:
+def score_field(p: ArrayLike, grid: Grid, *, gradient: str = "spectral", floor: float = 1e-12) -> Array:
     r"""The score ``∇log p = ∇p / p`` of a grid density.
 
-    Method "spectral": ∇p/p with ∇p from the eigen-expansion (``heat.gradient``). "finite_difference":
+    Gradient "spectral": ∇p/p with ∇p from the eigen-expansion (``heat.gradient``). "finite_difference":
     second-order differences of log p. Where p ≤ floor · max p the logarithm carries only round-off, and the score
     is set to 0.
 
     Args:
         p: a density on ``grid`` (finite, >= 0 up to round-off).
         grid: the grid.
-        method: "spectral" or "finite_difference".
+        gradient: the gradient scheme, "spectral" or "finite_difference" (one of ``heat.GRADIENTS``).
         floor: the relative level in [0, 1) below which the score is not computed.
 
     Returns:
         float64 array of shape ``(d, *grid.shape)``: ``score_field(p, grid)[j]`` is ∂log p/∂x_j.
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid``.
-        ValueError: ``p`` is not a density on the grid, an unknown ``method``, or ``floor`` outside [0, 1).
+        TypeError: ``grid`` is not a ``Grid``, ``p`` not a real array, ``gradient`` not a string or ``floor`` not a
+            number.
+        ValueError: ``p`` is not a density on the grid, an unknown ``gradient``, or ``floor`` outside [0, 1).
 
     References:
         - Hyvärinen 2005, "Estimation of Non-Normalized Statistical Models by Score Matching", JMLR 6 (the score ∇log
           p).
         - Trefethen 2000, "Spectral Methods in MATLAB", SIAM (spectral differentiation and time stepping).
     """
-    _check_grid(grid)
+    check_grid(grid)
     values = _check_density(p, grid, "p")
-    return _score_field(values, grid, _check_gradient(method), _check_floor(floor))
+    return _score_field(values, grid, check_name(gradient, "gradient", GRADIENTS), _check_floor(floor))
 
 
-def _score_field(values: Array, grid: Grid, method: str, floor: float) -> Array:
+def _score_field(values: Array, grid: Grid, gradient: str, floor: float) -> Array:
     level = floor * float(values.max())
     keep = values > level
-    if method == "spectral":
+    if gradient == "spectral":
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = _gradient(values, grid, "spectral") / values
+            out = grid_gradient(values, grid, "spectral") / values
     else:
-        out = _gradient(np.log(np.maximum(values, max(level, np.finfo(np.float64).tiny))), grid, "finite_difference")
+        out = grid_gradient(np.log(np.maximum(values, max(level, np.finfo(np.float64).tiny))), grid,
+                            "finite_difference")
     return np.where(keep, out, 0.0)
 
 
-def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectral", floor: float = 1e-12
+def score_fn(sde: sd.SDE, p0: ArrayLike, grid: Grid, *, gradient: str = "spectral", floor: float = 1e-12
              ) -> sd.ScoreFn:
     r"""``score_fn(x, t) ≈ ∇ₓlog p_t(x)`` of the heat-flowed ``p0``, for ``scoresde.sample`` and ``SDE.reverse``.
 
@@ -365,27 +348,29 @@ def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectra
     grid's dimension; the result has x's dtype and device.
 
     Args:
+        sde: any ``scoresde.SDE``.
         p0: the density at t = 0 on ``grid`` (finite, >= 0).
         grid: the grid of p0.
-        sde: any ``scoresde.SDE``.
         gradient: how ``score_field`` differentiates: "spectral" or "finite_difference".
         floor: the relative level in [0, 1) below which the score is set to 0 (``score_field``).
 
     Returns:
-        The function ``score_fn(x, t)``; it raises ``ValueError`` for an x that is not a tensor of shape (batch, d).
+        The function ``score_fn(x, t)``; it raises ``TypeError`` for an x that is not a tensor and ``ValueError``
+        for one not of shape (batch, d).
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
+        TypeError: ``sde`` is not a ``scoresde.SDE``, ``grid`` not a ``Grid``, ``p0`` not a real array,
+            ``gradient`` not a string or ``floor`` not a number.
         ValueError: ``p0`` is not a density on the grid, an unknown ``gradient``, or ``floor`` outside [0, 1).
 
     References:
         Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
         (arXiv:2011.13456).
     """
-    _check_grid(grid)
-    values = _check_density(p0, grid, "p0")
     _check_sde(sde)
-    method = _check_gradient(gradient)
+    check_grid(grid)
+    values = _check_density(p0, grid, "p0")
+    scheme = check_name(gradient, "gradient", GRADIENTS)
     level = _check_floor(floor)
     basis = SpectralBasis(grid)
     coef = basis.forward(values)
@@ -396,15 +381,16 @@ def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectra
             change = time_change(sde, t)
             tau = float(change.tau)
             q = values if tau == 0 else basis.evolve(coef, tau)
-            cache[t] = (_score_field(q, grid, method, level), float(change.scale))
+            cache[t] = (_score_field(q, grid, scheme, level), float(change.scale))
             if len(cache) > 8:
                 cache.popitem(last=False)
         return cache[t]
 
     def fn(x: Tensor, t: Tensor) -> Tensor:
-        if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != grid.ndim:
-            got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
-            raise ValueError(f"x must be a tensor of shape (batch, {grid.ndim}); got {got}")
+        if not isinstance(x, Tensor):
+            raise TypeError(f"x must be a tensor of shape (batch, {grid.ndim}); got {type(x).__name__}")
+        if x.ndim != 2 or x.shape[1] != grid.ndim:
+            raise ValueError(f"x must be a tensor of shape (batch, {grid.ndim}); got {tuple(x.shape)}")
         pts = x.detach().to(device="cpu", dtype=torch.float64).numpy()
         times = np.broadcast_to(torch.as_tensor(t).detach().to("cpu", torch.float64).numpy(), (pts.shape[0],))
         out = np.empty_like(pts)
@@ -417,7 +403,7 @@ def score_fn(p0: ArrayLike, grid: Grid, sde: sd.SDE, *, gradient: str = "spectra
     return fn
 
 
-def sample_density(p: ArrayLike, grid: Grid, n: int, generator: torch.Generator | None = None) -> Tensor:
+def sample_density(p: ArrayLike, grid: Grid, n: int, *, generator: torch.Generator | None = None) -> Tensor:
     r"""n draws from the piecewise-constant density of the cells: cell i with probability ``p_i / Σ_j p_j``.
 
     Each draw picks a cell with that probability (cells have equal volume) and then a uniform point in it.
@@ -433,13 +419,12 @@ def sample_density(p: ArrayLike, grid: Grid, n: int, generator: torch.Generator 
         float64 tensor of shape (n, d).
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid``.
-        ValueError: ``p`` is not a density on the grid, or ``n`` is not an int >= 1.
+        TypeError: ``grid`` is not a ``Grid``, ``p`` not a real array, or ``n`` not an int.
+        ValueError: ``p`` is not a density on the grid, or ``n`` < 1.
     """
-    _check_grid(grid)
+    check_grid(grid)
     values = _check_density(p, grid, "p")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1; got {n!r}")
+    check_count(n, "n")
     probs = torch.from_numpy(np.clip(values, 0.0, None).reshape(-1))
     cells = torch.multinomial(probs, n, replacement=True, generator=generator).numpy()
     index = np.stack(np.unravel_index(cells, grid.shape), axis=1).astype(np.float64)
@@ -449,9 +434,9 @@ def sample_density(p: ArrayLike, grid: Grid, n: int, generator: torch.Generator 
 
 
 def reverse_heat_flow(
+    sde: sd.SDE,
     p0: ArrayLike,
     grid: Grid,
-    sde: sd.SDE,
     n: int,
     *,
     method: str = "euler_maruyama",
@@ -476,9 +461,9 @@ def reverse_heat_flow(
     negligible at the walls.
 
     Args:
+        sde: the forward SDE (e.g. ``HeatSDE(T=0.5)``, ``scoresde.VESDE(0.01, 3.0)``, ``scoresde.VPSDE()``).
         p0: the density at t = 0 on ``grid``.
         grid: its grid.
-        sde: the forward SDE (e.g. ``HeatSDE(T=0.5)``, ``scoresde.VESDE(0.01, 3.0)``, ``scoresde.VPSDE()``).
         n: the number of samples.
         method: the ``scoresde.sample`` method, e.g. "euler_maruyama" (the reverse SDE) or "ode".
         steps: the number of sampler steps.
@@ -495,14 +480,15 @@ def reverse_heat_flow(
         The ``scoresde.SampleResult``; ``samples`` is float64 (n, d).
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid`` or ``sde`` not a ``scoresde.SDE``.
+        TypeError: ``sde`` is not a ``scoresde.SDE``, ``grid`` not a ``Grid``, ``n`` not an int, or an argument of
+            the wrong type for ``score_fn`` or ``scoresde.sample``.
         ValueError: ``p0`` is not a density on the grid, ``n`` < 1, a bad ``gradient`` or ``floor``, or an
             option ``scoresde.sample`` refuses.
 
     Example:
         ```python
         grid = Grid((128, 128), (-4, 4), "neumann")
-        out = reverse_heat_flow(p0, grid, HeatSDE(T=0.5), 4000, generator=torch.Generator().manual_seed(0))
+        out = reverse_heat_flow(HeatSDE(T=0.5), p0, grid, 4000, generator=torch.Generator().manual_seed(0))
         out.samples                    # 4000 points distributed as p_{t_min} ≈ p0
         ```
 
@@ -511,8 +497,9 @@ def reverse_heat_flow(
         - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
           (arXiv:2011.13456).
     """
-    final = forward_density(p0, grid, sde, sde.T)
-    x_T = sample_density(final.values, final.grid, n, generator)
-    fn = score_fn(p0, grid, sde, gradient=gradient, floor=floor)
+    _check_sde(sde)
+    final = forward_density(sde, p0, grid, sde.T)
+    x_T = sample_density(final.values, final.grid, n, generator=generator)
+    fn = score_fn(sde, p0, grid, gradient=gradient, floor=floor)
     return sd.sample(fn, sde, x_T, method, steps, generator=generator, t_min=t_min, grid=time_grid,
                      denoise=denoise, **options)

@@ -38,7 +38,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike, NDArray
 
-from heat._spectral import SpectralBasis, derivative
+from heat._checks import REAL, check_grid, check_name, check_number, check_time, check_times
+from heat._spectral import SpectralBasis, grid_gradient
 from heat.grid import Grid
 
 __all__ = ["GRADIENTS", "METHODS", "Method", "backward_solve", "gradient", "laplacian", "solve", "stability_limit"]
@@ -51,70 +52,15 @@ Method = Literal["spectral", "crank_nicolson", "explicit"]
 METHODS: tuple[Method, ...] = ("spectral", "crank_nicolson", "explicit")
 """The solvers ``solve`` offers, in the order the error messages list them."""
 
-GRADIENTS = ("spectral", "finite_difference")
-"""The ways ``gradient`` differentiates a grid field."""
+GRADIENTS: tuple[str, ...] = ("spectral", "finite_difference")
+"""The schemes by which ``gradient`` (and ``heat.score_field``) differentiates a grid field: its ``gradient=``."""
 
 
-# --- input checks (once, at the public boundary) ---
-def _check_grid(grid: Any) -> Grid:
-    if not isinstance(grid, Grid):
-        raise TypeError(f"grid must be a heat.Grid; got {type(grid).__name__}")
-    return grid
-
-
-def _check_method(method: Any) -> Method:
-    if not isinstance(method, str) or method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
-    return method
-
-
-def check_times(times: ArrayLike, name: str = "times") -> tuple[Array, bool]:
-    """``times`` as a float64 1-D array (and whether a scalar was given): finite, ≥ 0, strictly increasing.
-
-    Args:
-        times: one number or a 1-D sequence of numbers.
-        name: the argument's name in error messages.
-
-    Returns:
-        ``(array, scalar)``: the times as a 1-D float64 array, and whether one number was given.
-
-    Raises:
-        TypeError: ``times`` is not a number or a sequence of numbers.
-        ValueError: ``times`` is empty, not 1-D, not finite, negative, or not strictly increasing.
-    """
-    if isinstance(times, (bool, str)):
-        raise TypeError(f"{name} must be a number or a 1-D sequence of numbers; got {times!r}")
-    try:
-        arr = np.asarray(times, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be a number or a 1-D sequence of numbers; got {times!r}") from err
-    scalar = arr.ndim == 0
-    arr = arr.reshape(-1) if scalar else arr
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a number or a non-empty 1-D sequence; got shape {np.shape(times)}")
-    if not np.isfinite(arr).all() or (arr < 0).any():
-        raise ValueError(f"{name} must be finite and >= 0; got {arr.tolist() if arr.size < 8 else arr}")
-    steps = np.diff(arr)
-    if (steps <= 0).any():
-        i = int(np.argmax(steps <= 0))
-        raise ValueError(f"{name} must be strictly increasing; got {name}[{i}] = {float(arr[i])!r}, "
-                         f"{name}[{i + 1}] = {float(arr[i + 1])!r}")
-    return arr, scalar
-
-
-def _check_scalar_diffusivity(diffusivity: Any) -> float:
-    if isinstance(diffusivity, (bool, str)) or not isinstance(diffusivity, (int, float, np.integer, np.floating)):
-        raise TypeError(f"diffusivity must be a number >= 0; got {type(diffusivity).__name__} {diffusivity!r}")
-    d = float(diffusivity)
-    if not math.isfinite(d) or d < 0:
-        raise ValueError(f"diffusivity must be a finite number >= 0; got {diffusivity!r}")
-    return d
-
-
+# --- input checks (once, at the public boundary; the shared ones are in heat._checks) ---
 def _check_diffusivity(diffusivity: Any, grid: Grid) -> float | Array:
     """A number >= 0, or a finite array >= 0 of the grid's shape (a diffusivity that varies in space)."""
-    if isinstance(diffusivity, (int, float, np.integer, np.floating)) and not isinstance(diffusivity, bool):
-        return _check_scalar_diffusivity(diffusivity)
+    if isinstance(diffusivity, REAL) and not isinstance(diffusivity, bool):
+        return check_number(diffusivity, "diffusivity", low=0.0)
     if not isinstance(diffusivity, (np.ndarray, list, tuple)):
         raise TypeError(f"diffusivity must be a number >= 0 or an array of the grid's shape {grid.shape}; "
                         f"got {type(diffusivity).__name__}")
@@ -124,19 +70,8 @@ def _check_diffusivity(diffusivity: Any, grid: Grid) -> float | Array:
     return field
 
 
-def _check_dt(dt: Any) -> float | None:
-    if dt is None:
-        return None
-    if isinstance(dt, (bool, str)) or not isinstance(dt, (int, float, np.integer, np.floating)):
-        raise TypeError(f"dt must be a number > 0 or None; got {type(dt).__name__} {dt!r}")
-    value = float(dt)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"dt must be a finite number > 0; got {dt!r}")
-    return value
-
-
 # --- the finite-volume Laplacian ---
-def laplacian(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> sp.csr_matrix:
+def laplacian(grid: Grid, *, diffusivity: float | ArrayLike = 1.0) -> sp.csr_matrix:
     r"""The second-order finite-volume operator A ≈ ∇·(D∇·) on the cells, as a sparse (size × size) matrix.
 
         (A p)_i = Σ_j h_j⁻² Σ_{faces f of i along j} D_f (p_neighbour - p_i),   D_f = ½ (D_i + D_neighbour)
@@ -161,7 +96,7 @@ def laplacian(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> sp.csr_matrix
         - LeVeque 2007, "Finite Difference Methods for Ordinary and Partial Differential Equations", SIAM, ch. 9 (the
           heat equation, its discretizations and their stability).
     """
-    _check_grid(grid)
+    check_grid(grid)
     return _laplacian(grid, _check_diffusivity(diffusivity, grid))
 
 
@@ -196,7 +131,7 @@ def _laplacian(grid: Grid, diffusivity: float | Array) -> sp.csr_matrix:
                          shape=(size, size)).tocsr()
 
 
-def stability_limit(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> float:
+def stability_limit(grid: Grid, *, diffusivity: float | ArrayLike = 1.0) -> float:
     r"""The largest step forward Euler may take, ``Δt_max = 2 / max_i Σ_k |A_ik| ≤ 2/ρ(A)`` (Gershgorin).
 
     A (``laplacian``) is symmetric with eigenvalues in [-ρ, 0], so ``p^{n+1} = (I + Δt A) p^n`` is stable iff
@@ -219,7 +154,7 @@ def stability_limit(grid: Grid, diffusivity: float | ArrayLike = 1.0) -> float:
           heat equation, its discretizations and their stability).
         - Gershgorin 1931, "Über die Abgrenzung der Eigenwerte einer Matrix", Izv. Akad. Nauk SSSR.
     """
-    _check_grid(grid)
+    check_grid(grid)
     return _stability_limit(_laplacian(grid, _check_diffusivity(diffusivity, grid)))
 
 
@@ -233,9 +168,9 @@ def solve(
     p0: ArrayLike,
     grid: Grid,
     times: ArrayLike,
+    *,
     method: str = "spectral",
     diffusivity: float | ArrayLike = 1.0,
-    *,
     dt: float | None = None,
 ) -> Array:
     r"""Solve ``∂p/∂t = ∇·(D∇p)`` on ``grid`` from p(0) = ``p0`` and return p at each of ``times``.
@@ -265,7 +200,8 @@ def solve(
         float64 array of shape ``grid.shape`` for a scalar ``times``, else ``(len(times), *grid.shape)``.
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid``, or ``p0``, ``times``, ``diffusivity`` or ``dt`` of the wrong type.
+        TypeError: ``grid`` is not a ``Grid``, or ``p0``, ``times``, ``method``, ``diffusivity`` or ``dt`` of the
+            wrong type.
         ValueError: ``p0`` of another shape than the grid or not finite; times negative or not increasing; an
             unknown ``method`` (the valid ones are listed); a negative diffusivity; ``dt`` given to "spectral",
             missing for "crank_nicolson" or above the explicit stability limit; an array diffusivity with
@@ -275,7 +211,7 @@ def solve(
         ```python
         grid = Grid(128, (-4, 4), "neumann")
         p = solve(p0, grid, [0.1, 0.5])                            # shape (2, 128), exact in time
-        q = solve(p0, grid, 0.5, "crank_nicolson", dt=1e-3)        # shape (128,)
+        q = solve(p0, grid, 0.5, method="crank_nicolson", dt=1e-3) # shape (128,)
         ```
 
     References:
@@ -283,12 +219,12 @@ def solve(
           equations of the heat-conduction type", Proc. Cambridge Philosophical Society 43.
         - Trefethen 2000, "Spectral Methods in MATLAB", SIAM.
     """
-    _check_grid(grid)
+    check_grid(grid)
     p = grid.check_values(p0, "p0")
     ts, scalar = check_times(times)
-    name = _check_method(method)
+    name = check_name(method, "method", METHODS)
     d = _check_diffusivity(diffusivity, grid)
-    step = _check_dt(dt)
+    step = None if dt is None else check_number(dt, "dt", low=0.0, low_open=True)
     if name == "spectral":
         if step is not None:
             raise ValueError(f"dt is not used by method 'spectral' (exact in time); got dt={dt!r}. "
@@ -374,7 +310,7 @@ def _explicit(p0: Array, a: sp.csr_matrix, times: Array, dt: float) -> Array:
     return _march(p0, times, dt, lambda h: lambda p: p + h * (a @ p))
 
 
-def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.0) -> Array:
+def backward_solve(p: ArrayLike, grid: Grid, tau: float, *, diffusivity: float = 1.0) -> Array:
     r"""The backward heat equation, naively: ``p(-τ) = V⁻¹ diag(e^{+D|k|²τ}) V p``, the spectral solve run backwards.
 
     This is the ill-posed problem (Hadamard): mode k is multiplied by e^{D|k|²τ}, so a perturbation of size ε in
@@ -393,60 +329,44 @@ def backward_solve(p: ArrayLike, grid: Grid, tau: float, diffusivity: float = 1.
 
     Raises:
         TypeError: ``grid`` is not a ``Grid``, or ``p``, ``tau`` or ``diffusivity`` of the wrong type.
-        ValueError: ``p`` of another shape than the grid or not finite, ``tau`` not one number ≥ 0, or a negative
-            diffusivity.
+        ValueError: ``p`` of another shape than the grid or not finite, ``tau`` not one number ≥ 0, or a
+            diffusivity that is negative or not finite.
 
     References:
         - Hadamard 1923, "Lectures on Cauchy's Problem in Linear Partial Differential Equations".
         - Evans, "Partial Differential Equations", AMS, §2.3 (backward uniqueness of the heat equation).
     """
-    _check_grid(grid)
+    check_grid(grid)
     field = grid.check_values(p, "p")
-    ts, scalar = check_times(tau, "tau")
-    if not scalar:
-        raise ValueError(f"tau must be one number >= 0; got shape {ts.shape}")
-    d = _check_scalar_diffusivity(diffusivity)
+    s = check_time(tau, "tau")
+    d = check_number(diffusivity, "diffusivity", low=0.0)
     basis = SpectralBasis(grid)
     with np.errstate(over="ignore", invalid="ignore"):
-        return basis.inverse(basis.forward(field) * np.exp(basis.growth_exponent(d * float(ts[0]))))
+        return basis.inverse(basis.forward(field) * np.exp(basis.growth_exponent(d * s)))
 
 
-def gradient(p: ArrayLike, grid: Grid, method: str = "spectral") -> Array:
+def gradient(p: ArrayLike, grid: Grid, *, gradient: str = "spectral") -> Array:
     r"""The gradient ∇p of a grid field, ``∂_j p = Σ_k c_k ∂_j φ_k`` for the eigen-expansion ``p = Σ_k c_k φ_k``.
 
-    Method "spectral": differentiate the eigen-expansion of each axis (FFT / DCT-II / DST-II), spectrally accurate
+    Scheme "spectral": differentiate the eigen-expansion of each axis (FFT / DCT-II / DST-II), spectrally accurate
     for fields that satisfy the axis's boundary condition. "finite_difference": second-order central differences,
     wrapped on periodic axes and one-sided (second order) at the walls of bounded ones.
 
     Args:
         p: a field of the grid's shape.
         grid: the grid.
-        method: "spectral" or "finite_difference".
+        gradient: the scheme, "spectral" or "finite_difference" (one of ``GRADIENTS``).
 
     Returns:
         float64 array of shape ``(d, *grid.shape)``: ``gradient(p, grid)[j]`` is ∂p/∂x_j.
 
     Raises:
-        TypeError: ``grid`` is not a ``Grid`` or ``p`` not a real array.
-        ValueError: ``p`` of another shape than the grid or not finite, or an unknown ``method``.
+        TypeError: ``grid`` is not a ``Grid``, ``p`` not a real array, or ``gradient`` not a string.
+        ValueError: ``p`` of another shape than the grid or not finite, or an unknown ``gradient``.
 
     References:
         Trefethen 2000, "Spectral Methods in MATLAB", SIAM.
     """
-    _check_grid(grid)
+    check_grid(grid)
     field = grid.check_values(p, "p")
-    if not isinstance(method, str) or method not in GRADIENTS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, GRADIENTS))}; got {method!r}")
-    return _gradient(field, grid, method)
-
-
-def _gradient(field: Array, grid: Grid, method: str) -> Array:
-    out = np.empty((grid.ndim, *grid.shape))
-    for j, h in enumerate(grid.spacing):
-        if method == "spectral":
-            out[j] = derivative(field, grid, j)
-        elif grid.bc[j] == "periodic":
-            out[j] = (np.roll(field, -1, axis=j) - np.roll(field, 1, axis=j)) / (2.0 * h)
-        else:
-            out[j] = np.gradient(field, h, axis=j, edge_order=2)
-    return out
+    return grid_gradient(field, grid, check_name(gradient, "gradient", GRADIENTS))

@@ -133,6 +133,10 @@ def test_histogram_of_cell_centres_is_one_per_cell(n: int, lo: float, length: fl
     ({"shape": (8, 8), "bounds": (0, 1), "bc": ["periodic", "wall"]}, ValueError,
      rf"bc\[1\] must be one of {BC_NAMES}; got 'wall'"),
     ({"shape": (8, 8), "bounds": (0, 1), "bc": ["periodic"]}, ValueError, r"bc must be one boundary condition or"),
+    ({"shape": 8, "bounds": (0, 1), "bc": 3}, TypeError, r"bc must be a string or a sequence of 1 strings; got int 3"),
+    ({"shape": (8, 8), "bounds": (0, 1), "bc": ["periodic", None]}, TypeError,
+     rf"bc\[1\] must be a string, one of {BC_NAMES}; got NoneType None"),
+    ({"shape": 8, "bounds": 1.0}, TypeError, r"bounds must be one pair \(lo, hi\) or 1 pairs"),
 ])
 def test_bad_grids_are_refused(kwargs: dict[str, object], exc: type[Exception], match: str) -> None:
     with pytest.raises(exc, match=match):
@@ -151,6 +155,12 @@ def test_bad_values_points_and_factors_are_refused() -> None:
         grid.interpolate(np.zeros((4, 4)), [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match=r"points must be finite"):
         grid.histogram([[0.1, math.nan]])
+    with pytest.raises(TypeError, match=r"points must be a real array of shape \(n, 2\); got 'ab'"):
+        grid.histogram("ab")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"points must be a real array of shape \(n, 2\); got \[\['a', 'b'\]\]"):
+        grid.interpolate(np.zeros((4, 4)), [["a", "b"]])
+    with pytest.raises(TypeError, match=r"factor must be a real number; got bool True"):
+        grid.scaled(True)
     with pytest.raises(ValueError, match=r"factor must be a finite number > 0; got -1"):
         grid.scaled(-1)
     with pytest.raises(TypeError, match=r"factor must be a real number; got str"):

@@ -72,10 +72,10 @@ def test_blur_schedule_is_log_spaced_in_sigma_with_t_equal_half_sigma_squared() 
 def test_ihdm_perturb_is_the_blur_plus_gaussian_noise() -> None:
     image = BLOBS.on_grid(PIXELS)
     t = 8.0
-    a = heat.ihdm_perturb(image, t, 0.01, np.random.default_rng(3))
-    b = heat.ihdm_perturb(image, t, 0.01, np.random.default_rng(3))
+    a = heat.ihdm_perturb(image, t, noise_std=0.01, rng=np.random.default_rng(3))
+    b = heat.ihdm_perturb(image, t, noise_std=0.01, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(heat.ihdm_perturb(image, t, 0.0), heat.dissipate(image, t))
+    np.testing.assert_array_equal(heat.ihdm_perturb(image, t, noise_std=0.0), heat.dissipate(image, t))
     noise = (a - heat.dissipate(image, t)).ravel()
     # 1920 draws of N(0, 0.01²): mean within 4 standard errors, variance within 4 of its standard errors
     assert abs(noise.mean()) < 4 * 0.01 / math.sqrt(noise.size)
@@ -127,13 +127,34 @@ def test_bad_input() -> None:
     with pytest.raises(ValueError, match=r"steps must be an int >= 1; got 0"):
         heat.blur_schedule(0, 10.0)
     with pytest.raises(ValueError, match=r"noise_std must be a finite number >= 0; got -0.1"):
-        heat.ihdm_perturb(np.zeros((4, 4)), 1.0, -0.1)
+        heat.ihdm_perturb(np.zeros((4, 4)), 1.0, noise_std=-0.1)
     with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator or None; got int"):
         heat.ihdm_perturb(np.zeros((4, 4)), 1.0, rng=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=r"size must be \(H, W\), two ints >= 2; got \(4,\)"):
         heat.BlurringDiffusion((4,))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"min_scale must be a number in \[0, 1\); got 1.0"):
+    with pytest.raises(ValueError, match=r"min_scale must be a finite number in \[0, 1\); got 1.0"):
         heat.BlurringDiffusion((4, 4), min_scale=1.0)
+    # the wrong type is a TypeError, the right type out of range a ValueError
+    with pytest.raises(TypeError, match=r"images must be a real array of shape \(\.\.\., H, W\); got 'abc'"):
+        heat.dissipate("abc", 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"t must be a number or a 1-D sequence of numbers; got True"):
+        heat.dissipate(np.zeros((4, 4)), True)
+    with pytest.raises(TypeError, match=r"steps must be an int >= 1; got float 2.0"):
+        heat.blur_schedule(2.0, 10.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"sigma_max must be a real number; got bool True"):
+        heat.blur_schedule(5, True)
+    with pytest.raises(ValueError, match=r"sigma_min must be a finite number > 0; got nan"):
+        heat.blur_schedule(5, 10.0, math.nan)
+    with pytest.raises(TypeError, match=r"noise_std must be a real number; got str '0.1'"):
+        heat.ihdm_perturb(np.zeros((4, 4)), 1.0, noise_std="0.1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"size must be \(H, W\), two ints >= 2; got tuple \(4.0, 4\)"):
+        heat.BlurringDiffusion((4.0, 4))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"size must be \(H, W\), two ints >= 2; got \(1, 4\)"):
+        heat.BlurringDiffusion((1, 4))
+    with pytest.raises(TypeError, match=r"min_scale must be a real number; got bool False"):
+        heat.BlurringDiffusion((4, 4), min_scale=False)
+    with pytest.raises(ValueError, match=r"sigma_blur_max must be a finite number >= 0; got inf"):
+        heat.BlurringDiffusion((4, 4), sigma_blur_max=math.inf)
     bdm = heat.BlurringDiffusion((4, 4))
     with pytest.raises(ValueError, match=r"t must be one number in \[0, 1\]; got 1.5"):
         bdm.coefficients(1.5)

@@ -23,7 +23,7 @@ MIX2 = heat.Mixture([0.25, 0.75], [[-0.5, 0.4], [0.7, -0.6]],
 def test_heat_kernel_is_the_gaussian_of_variance_2dt(d: int, t: float, diff: float, seed: int) -> None:
     x = np.random.default_rng(seed).normal(size=(20, d)) * math.sqrt(2 * diff * t)
     want = multivariate_normal(np.zeros(d), 2 * diff * t * np.eye(d)).pdf(x)
-    np.testing.assert_allclose(heat.heat_kernel(x, t, diff), want, rtol=1e-12)
+    np.testing.assert_allclose(heat.heat_kernel(x, t, diffusivity=diff), want, rtol=1e-12)
 
 
 def test_heat_kernel_solves_the_heat_equation_and_is_a_semigroup() -> None:
@@ -31,9 +31,9 @@ def test_heat_kernel_solves_the_heat_equation_and_is_a_semigroup() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(10, 2))
     t, diff, h = 0.7, 0.4, 1e-4
-    dk_dt = (heat.heat_kernel(x, t + h, diff) - heat.heat_kernel(x, t - h, diff)) / (2 * h)
-    lap = sum(heat.heat_kernel(x + h * e, t, diff) - 2 * heat.heat_kernel(x, t, diff)
-              + heat.heat_kernel(x - h * e, t, diff) for e in np.eye(2)) / h**2
+    dk_dt = (heat.heat_kernel(x, t + h, diffusivity=diff) - heat.heat_kernel(x, t - h, diffusivity=diff)) / (2 * h)
+    lap = sum(heat.heat_kernel(x + h * e, t, diffusivity=diff) - 2 * heat.heat_kernel(x, t, diffusivity=diff)
+              + heat.heat_kernel(x - h * e, t, diffusivity=diff) for e in np.eye(2)) / h**2
     np.testing.assert_allclose(dk_dt, diff * lap, rtol=1e-6)
     # K_s * K_t = K_{s+t}, the convolution by the trapezoid rule on a wide line (spectrally accurate)
     z = np.linspace(-30, 30, 6001)
@@ -122,4 +122,21 @@ def test_bad_input() -> None:
     with pytest.raises(ValueError, match=r"t must be finite and >= 0"):
         MIX2.evolve(-1.0)
     with pytest.raises(ValueError, match=r"diffusivity must be a finite number >= 0; got -2"):
-        MIX2.on_grid(heat.Grid((8, 8), (0, 1)), 0.1, -2)
+        MIX2.on_grid(heat.Grid((8, 8), (0, 1)), 0.1, diffusivity=-2)
+    # the wrong type is a TypeError, the right type out of range a ValueError
+    with pytest.raises(TypeError, match=r"weights must be a real array; got 'ab'"):
+        heat.Mixture("ab", [[0.0]], [[[1.0]]])
+    with pytest.raises(TypeError, match=r"x must be a real array of shape \(\.\.\., d\); got \[\['a'\]\]"):
+        heat.heat_kernel([["a"]], 1.0)
+    with pytest.raises(TypeError, match=r"diffusivity must be a real number; got bool True"):
+        heat.heat_kernel([[0.0]], 1.0, diffusivity=True)
+    with pytest.raises(ValueError, match=r"diffusivity must be a finite number > 0; got 0"):
+        heat.heat_kernel([[0.0]], 1.0, diffusivity=0)
+    with pytest.raises(ValueError, match=r"diffusivity must be a finite number >= 0; got nan"):
+        MIX2.evolve(0.1, diffusivity=math.nan)
+    with pytest.raises(TypeError, match=r"t must be a number or a 1-D sequence of numbers; got '1'"):
+        MIX2.evolve("1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"points must be a real array of shape \(n, 2\)"):
+        MIX2.pdf("ab")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"grid must be a heat.Grid; got tuple"):
+        MIX2.on_grid((8, 8))  # type: ignore[arg-type]

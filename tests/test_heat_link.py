@@ -102,7 +102,7 @@ def test_the_heat_sde_closed_forms_agree_with_the_generic_derivation() -> None:
 def test_forward_density_is_the_analytic_marginal_to_round_off(name: str) -> None:
     sde, t = CASES[name]
     p0 = density(GM.marginal(sde, 0.0), WIDE)
-    out = heat.forward_density(p0, WIDE, sde, t)
+    out = heat.forward_density(sde, p0, WIDE, t)
     scale = float(heat.time_change(sde, t).scale)
     assert out.grid == WIDE.scaled(scale)
     exact = density(GM.marginal(sde, t), out.grid)
@@ -117,7 +117,7 @@ def test_forward_density_by_crank_nicolson_converges_to_the_marginal_at_second_o
     errors, sizes = [], (40, 80, 160)
     for n in sizes:
         grid = heat.Grid((n, n), (-10, 10), "neumann")
-        out = heat.forward_density(density(GM, grid), grid, sde, t, method="crank_nicolson", dt=tau * 10 / n)
+        out = heat.forward_density(sde, density(GM, grid), grid, t, method="crank_nicolson", dt=tau * 10 / n)
         errors.append(np.abs(out.values - density(GM.marginal(sde, t), out.grid)).max())
     order = float(np.polyfit(np.log(sizes), -np.log(errors), 1)[0])
     assert 1.9 < order < 2.1, (order, errors)
@@ -154,7 +154,7 @@ def test_forward_perturbed_samples_follow_the_grid_density(name: str) -> None:
 @pytest.mark.parametrize("name", ["vp", "ve"])
 def test_score_field_matches_the_exact_score_on_the_cells(name: str) -> None:
     sde, t = CASES[name]
-    out = heat.forward_density(density(GM.marginal(sde, 0.0), WIDE), WIDE, sde, t)
+    out = heat.forward_density(sde, density(GM.marginal(sde, 0.0), WIDE), WIDE, t)
     exact = GM.marginal(sde, t).score(torch.from_numpy(out.grid.points())).numpy().T.reshape(2, *WIDE.shape)
     where = out.values > 1e-6 * out.values.max()
     spectral = heat.score_field(out.values, out.grid)
@@ -168,10 +168,10 @@ def test_finite_difference_scores_are_second_order() -> None:
     errors = []
     for n in (80, 160, 320):
         grid = heat.Grid((n, n), (-10, 10), "neumann")
-        fd = heat.forward_density(density(GM.marginal(sde, 0.0), grid), grid, sde, t)
+        fd = heat.forward_density(sde, density(GM.marginal(sde, 0.0), grid), grid, t)
         ex = GM.marginal(sde, t).score(torch.from_numpy(fd.grid.points())).numpy().T.reshape(2, n, n)
         inner = fd.values > 1e-3 * fd.values.max()
-        errors.append(np.abs(heat.score_field(fd.values, fd.grid, "finite_difference") - ex)[:, inner].max())
+        errors.append(np.abs(heat.score_field(fd.values, fd.grid, gradient="finite_difference") - ex)[:, inner].max())
     order = math.log2(errors[0] / errors[1]), math.log2(errors[1] / errors[2])
     assert 1.8 < order[0] < 2.2 and 1.8 < order[1] < 2.2, (order, errors)
 
@@ -185,14 +185,14 @@ def test_score_fn_interpolates_the_exact_score_with_second_order_error() -> None
     errors = []
     for n in (80, 160):
         grid = heat.Grid((n, n), (-14, 14), "neumann")
-        fn = heat.score_fn(density(GM, grid), grid, sde)
+        fn = heat.score_fn(sde, density(GM, grid), grid)
         got = fn(x, tt)
         assert got.dtype == F64 and got.shape == x.shape
         errors.append(float((got - exact).norm(dim=1).mean()))
     assert 3.5 < errors[0] / errors[1] < 4.5 and errors[1] < 2e-3, errors
     # float32 in, float32 out; times may differ across the batch
     grid = heat.Grid((80, 80), (-14, 14), "neumann")
-    fn = heat.score_fn(density(GM, grid), grid, sde)
+    fn = heat.score_fn(sde, density(GM, grid), grid)
     mixed = torch.tensor([0.1, 0.3], dtype=F64).repeat(1000)
     out32 = fn(x.float(), mixed.float())
     assert out32.dtype == torch.float32
@@ -222,7 +222,7 @@ def test_the_grid_score_drives_the_probability_flow_as_well_as_the_exact_score()
     p0 = density(RING, RING_GRID)
     x_T = RING.marginal(sde, sde.T).sample(2000, torch.Generator().manual_seed(1))
     runs = {name: sd.sample(fn, sde, x_T, "heun", 60, t_min=1e-3, denoise=False).samples
-            for name, fn in (("grid", heat.score_fn(p0, RING_GRID, sde)), ("exact", RING.score_fn(sde)))}
+            for name, fn in (("grid", heat.score_fn(sde, p0, RING_GRID)), ("exact", RING.score_fn(sde)))}
     rms = float((runs["grid"] - runs["exact"]).norm(dim=1).pow(2).mean().sqrt())
     spread = float(runs["exact"].std(0).norm())
     assert rms < 2e-3 * spread, (rms, spread)
@@ -234,12 +234,12 @@ def test_reverse_heat_flow_recovers_the_initial_density(method: str, steps: int,
     p0 = density(RING, RING_GRID)
     sde = heat.HeatSDE(T=0.5)
     n = 6000
-    out = heat.reverse_heat_flow(p0, RING_GRID, sde, n, method=method, steps=steps,
+    out = heat.reverse_heat_flow(sde, p0, RING_GRID, n, method=method, steps=steps,
                                  generator=torch.Generator().manual_seed(3))
     assert out.samples.dtype == F64 and out.samples.shape == (n, 2) and out.nfe == nfe
     exact = RING.sample(n, torch.Generator().manual_seed(4))
-    start = heat.forward_density(p0, RING_GRID, sde, sde.T)
-    x_T = heat.sample_density(start.values, start.grid, n, torch.Generator().manual_seed(5))
+    start = heat.forward_density(sde, p0, RING_GRID, sde.T)
+    x_T = heat.sample_density(start.values, start.grid, n, generator=torch.Generator().manual_seed(5))
     tv_out, tv_floor, tv_start = coarse_tv(out.samples, p0), coarse_tv(exact, p0), coarse_tv(x_T, p0)
     assert tv_start > 0.6 and tv_out < 1.3 * tv_floor, (tv_out, tv_floor, tv_start)
 
@@ -248,7 +248,7 @@ def test_the_probability_flow_is_stable_where_the_backward_heat_equation_explode
     torch.set_num_threads(1)
     sde = heat.HeatSDE(T=0.5)
     p0 = density(RING, RING_GRID)
-    p_T = heat.forward_density(p0, RING_GRID, sde, sde.T).values
+    p_T = heat.forward_density(sde, p0, RING_GRID, sde.T).values
     # the backward PDE: a 1e-12 perturbation of p_T (and p_T's own round-off) blows up
     delta = 1e-12 * np.random.default_rng(0).standard_normal(RING_GRID.shape)
     back = heat.backward_solve(p_T, RING_GRID, 0.5)
@@ -258,7 +258,7 @@ def test_the_probability_flow_is_stable_where_the_backward_heat_equation_explode
     assert not np.isfinite(back).all() or np.abs(back - p0).max() > 1e100
     assert not np.isfinite(amplification) or amplification > 1e100
     # the probability-flow ODE with the grid score: the same-size perturbation of x_T stays that size
-    fn = heat.score_fn(p0, RING_GRID, sde)
+    fn = heat.score_fn(sde, p0, RING_GRID)
     x_T = RING.marginal(sde, sde.T).sample(500, torch.Generator().manual_seed(6))
     a = sd.sample(fn, sde, x_T, "heun", 40, denoise=False).samples
     b = sd.sample(fn, sde, x_T + 1e-12, "heun", 40, denoise=False).samples
@@ -272,23 +272,24 @@ VP = sd.VPSDE()
 
 
 @pytest.mark.parametrize(("call", "exc", "match"), [
-    (lambda: heat.forward_density(-ONES, SMALL, VP, 0.5), ValueError,
+    (lambda: heat.forward_density(VP, -ONES, SMALL, 0.5), ValueError,
      r"p0 must be a density with positive values; got maximum -1.0"),
-    (lambda: heat.forward_density(ONES - 2 * np.eye(8), SMALL, VP, 0.5), ValueError,
+    (lambda: heat.forward_density(VP, ONES - 2 * np.eye(8), SMALL, 0.5), ValueError,
      r"p0 must be a density, >= 0 \(up to round-off, 1e-10 of its maximum\); got a minimum of -1.0"),
-    (lambda: heat.forward_density(np.full((8, 8), np.inf), SMALL, VP, 0.5), ValueError, r"p0 must be finite"),
-    (lambda: heat.forward_density(np.ones((8, 7)), SMALL, VP, 0.5), ValueError,
+    (lambda: heat.forward_density(VP, np.full((8, 8), np.inf), SMALL, 0.5), ValueError, r"p0 must be finite"),
+    (lambda: heat.forward_density(VP, np.ones((8, 7)), SMALL, 0.5), ValueError,
      r"p0 must have the grid's shape \(8, 8\); got shape \(8, 7\)"),
-    (lambda: heat.forward_density(ONES, SMALL, "vp", 0.5), TypeError, r"sde must be a scoresde.SDE .* got str"),
-    (lambda: heat.forward_density(ONES, SMALL, VP, 1.5), ValueError, r"t must lie in \[0, 1\]; got 1.5"),
-    (lambda: heat.forward_density(ONES, SMALL, VP, [0.1, 0.2]), ValueError, r"t must be one number in \[0, 1\]"),
-    (lambda: heat.forward_density(ONES, SMALL, VP, 0.5, method="exact"), ValueError,
+    (lambda: heat.forward_density("vp", ONES, SMALL, 0.5), TypeError, r"sde must be a scoresde.SDE .* got str"),
+    (lambda: heat.forward_density(VP, ONES, SMALL, 1.5), ValueError, r"t must lie in \[0, 1\]; got 1.5"),
+    (lambda: heat.forward_density(VP, ONES, SMALL, [0.1, 0.2]), ValueError, r"t must be one number in \[0, 1\]"),
+    (lambda: heat.forward_density(VP, ONES, SMALL, 0.5, method="exact"), ValueError,
      r"method must be one of 'spectral', 'crank_nicolson', 'explicit'; got 'exact'"),
-    (lambda: heat.score_field(ONES, SMALL, "autograd"), ValueError,
+    (lambda: heat.score_field(ONES, SMALL, gradient="autograd"), ValueError,
      r"gradient must be one of 'spectral', 'finite_difference'; got 'autograd'"),
-    (lambda: heat.score_field(ONES, SMALL, floor=1.0), ValueError, r"floor must be a number in \[0, 1\); got 1.0"),
-    (lambda: heat.score_fn(ONES, SMALL, VP, gradient="x"), ValueError, r"gradient must be one of"),
-    (lambda: heat.score_fn(ONES, SMALL, VP)(torch.zeros(4, 3), torch.zeros(4)), ValueError,
+    (lambda: heat.score_field(ONES, SMALL, floor=1.0), ValueError,
+     r"floor must be a finite number in \[0, 1\); got 1.0"),
+    (lambda: heat.score_fn(VP, ONES, SMALL, gradient="x"), ValueError, r"gradient must be one of"),
+    (lambda: heat.score_fn(VP, ONES, SMALL)(torch.zeros(4, 3), torch.zeros(4)), ValueError,
      r"x must be a tensor of shape \(batch, 2\); got \(4, 3\)"),
     (lambda: heat.sample_density(ONES, SMALL, 0), ValueError, r"n must be an int >= 1; got 0"),
     (lambda: heat.sde_time(VP, -0.1), ValueError, r"tau must be finite and >= 0"),
@@ -299,6 +300,24 @@ VP = sd.VPSDE()
     (lambda: heat.sde_time(VP, [[0.1]]), ValueError, r"tau must be a number or a 1-D array; got shape \(1, 1\)"),
     (lambda: heat.HeatSDE(diffusivity=-1.0), ValueError, r"diffusivity must be a finite number > 0; got -1.0"),
     (lambda: heat.HeatSDE(T=0), ValueError, r"T must be a finite number > 0; got 0"),
+    # the wrong type is a TypeError, the right type out of range a ValueError
+    (lambda: heat.HeatSDE(diffusivity=True), TypeError, r"diffusivity must be a real number; got bool True"),
+    (lambda: heat.HeatSDE(T="1"), TypeError, r"T must be a real number; got str '1'"),
+    (lambda: heat.HeatSDE(T=math.nan), ValueError, r"T must be a finite number > 0; got nan"),
+    (lambda: heat.score_field(ONES, SMALL, floor=True), TypeError, r"floor must be a real number; got bool True"),
+    (lambda: heat.score_field(ONES, SMALL, floor=math.nan), ValueError, r"floor must be a finite number in"),
+    (lambda: heat.score_field(ONES, SMALL, gradient=None), TypeError,
+     r"gradient must be a string, one of 'spectral', 'finite_difference'; got NoneType None"),
+    (lambda: heat.score_field(ONES, (8, 8)), TypeError, r"grid must be a heat.Grid; got tuple"),
+    (lambda: heat.forward_density(VP, ONES, SMALL, 0.5, method=2), TypeError, r"method must be a string"),
+    (lambda: heat.forward_density(VP, ONES, SMALL, "0.5"), TypeError, r"t must be a number or a 1-D sequence"),
+    (lambda: heat.score_fn(VP, ONES, SMALL)(np.zeros((4, 2)), torch.zeros(4)), TypeError,
+     r"x must be a tensor of shape \(batch, 2\); got ndarray"),
+    (lambda: heat.sample_density(ONES, SMALL, 2.0), TypeError, r"n must be an int >= 1; got float 2.0"),
+    (lambda: heat.sample_density(ONES, SMALL, True), TypeError, r"n must be an int >= 1; got bool True"),
+    (lambda: heat.reverse_heat_flow("vp", ONES, SMALL, 10), TypeError, r"sde must be a scoresde.SDE .* got str"),
+    (lambda: heat.sde_time(VP, "0.1"), TypeError, r"tau must be a number or a 1-D array of numbers; got '0.1'"),
+    (lambda: heat.sde_time(VP, math.nan), ValueError, r"tau must be finite and >= 0"),
 ])
 def test_bad_input_is_refused_with_a_clear_message(call: Callable[[], object], exc: type[Exception], match: str
                                                    ) -> None:
@@ -324,7 +343,7 @@ def test_many_forward_perturbed_samples_follow_the_grid_density(name: str) -> No
     n = 400_000
     g = torch.Generator().manual_seed(12)
     x_t = sde.perturb(GM.sample(n, g), t, torch.randn(n, 2, dtype=F64, generator=g)).numpy()
-    out = heat.forward_density(density(GM.marginal(sde, 0.0), grid), grid, sde, t)
+    out = heat.forward_density(sde, density(GM.marginal(sde, 0.0), grid), grid, t)
     coarse = heat.Grid((24, 24), out.grid.bounds, "neumann")
     expected = (out.values * out.grid.cell_volume).reshape(24, 8, 24, 8).sum(axis=(1, 3)).ravel() * n
     observed = coarse.histogram(x_t).ravel() * n * coarse.cell_volume
@@ -343,7 +362,7 @@ def test_reverse_heat_flow_under_other_sdes_recovers_the_initial_density(name: s
     grid = heat.Grid((96, 96), (-6, 6), "neumann")
     p0 = density(RING.marginal(sde, 0.0), grid)
     n = 10_000
-    out = heat.reverse_heat_flow(p0, grid, sde, n, method=method, steps=steps, t_min=1e-3,
+    out = heat.reverse_heat_flow(sde, p0, grid, n, method=method, steps=steps, t_min=1e-3,
                                  generator=torch.Generator().manual_seed(7))
     exact = RING.marginal(sde, 0.0).sample(n, torch.Generator().manual_seed(8))
     assert coarse_tv(out.samples, p0) < 1.3 * coarse_tv(exact, p0)

@@ -104,7 +104,7 @@ def test_spectral_solve_keeps_mass_and_positivity_to_round_off(bc: str) -> None:
 def test_heat_flow_of_a_constant_on_periodic_and_neumann_boxes_is_that_constant() -> None:
     for method, dt in (("spectral", None), ("crank_nicolson", 1e-3), ("explicit", None)):
         grid = heat.Grid((8, 6), (0, 1), ["periodic", "neumann"])
-        out = heat.solve(np.full(grid.shape, 2.5), grid, [0.01, 0.1], method, dt=dt)
+        out = heat.solve(np.full(grid.shape, 2.5), grid, [0.01, 0.1], method=method, dt=dt)
         np.testing.assert_allclose(out, 2.5, rtol=1e-13)
 
 
@@ -131,7 +131,7 @@ def test_spectral_semigroup_linearity_and_symmetry(bc: str, n: int, s: float, t:
                                  ("neumann", "dirichlet", "periodic")])
 def test_laplacian_has_the_grid_modes_as_eigenvectors_with_the_discrete_eigenvalues(bcs: tuple[str, ...]) -> None:
     grid = heat.Grid((10, 8, 6)[:len(bcs)], (0, 2), list(bcs))
-    a = heat.laplacian(grid, 0.5)
+    a = heat.laplacian(grid, diffusivity=0.5)
     for numbers in [(1, 2, 3), (4, 1, 2), (5, 4, 3)]:
         v, _, k2h = mode(grid, numbers[:len(bcs)])
         np.testing.assert_allclose(a @ v.reshape(-1), -0.5 * k2h * v.reshape(-1), rtol=0, atol=1e-11)
@@ -141,12 +141,12 @@ def test_laplacian_has_the_grid_modes_as_eigenvectors_with_the_discrete_eigenval
 def test_laplacian_columns_sum_to_zero_without_dirichlet_walls_even_for_a_varying_diffusivity() -> None:
     grid = heat.Grid((7, 9), [(0, 1), (0, 3)], ["periodic", "neumann"])
     dfield = 1 + np.random.default_rng(0).uniform(size=grid.shape)
-    a = heat.laplacian(grid, dfield)
+    a = heat.laplacian(grid, diffusivity=dfield)
     np.testing.assert_allclose(np.asarray(a.sum(axis=0)).ravel(), 0, atol=1e-12)
     assert abs(a - a.T).max() == 0
     # a Dirichlet wall removes mass through the cells next to it, and only there: -2 D_i h⁻² per wall cell
     dir_grid = heat.Grid((7, 9), [(0, 1), (0, 3)], ["dirichlet", "neumann"])
-    sums = np.asarray(heat.laplacian(dir_grid, dfield).sum(axis=0)).reshape(dir_grid.shape)
+    sums = np.asarray(heat.laplacian(dir_grid, diffusivity=dfield).sum(axis=0)).reshape(dir_grid.shape)
     wall = np.zeros(dir_grid.shape)
     wall[[0, -1]] = -2 * dfield[[0, -1]] / dir_grid.spacing[0] ** 2
     np.testing.assert_allclose(sums, wall, rtol=1e-13, atol=1e-12)
@@ -155,8 +155,9 @@ def test_laplacian_columns_sum_to_zero_without_dirichlet_walls_even_for_a_varyin
 def test_stability_limit_is_the_textbook_bound_for_a_constant_diffusivity() -> None:
     grid = heat.Grid((32, 16, 8), [(0, 1), (0, 2), (0, 3)], ["periodic", "dirichlet", "neumann"])
     h = grid.spacing
-    assert math.isclose(heat.stability_limit(grid, 0.3), 1 / (2 * 0.3 * sum(1 / x**2 for x in h)), rel_tol=1e-13)
-    assert heat.stability_limit(grid, 0.0) == math.inf
+    assert math.isclose(heat.stability_limit(grid, diffusivity=0.3), 1 / (2 * 0.3 * sum(1 / x**2 for x in h)),
+                        rel_tol=1e-13)
+    assert heat.stability_limit(grid, diffusivity=0.0) == math.inf
 
 
 # --- convergence orders, fitted over halving steps ----------------------------------------------------------------
@@ -167,7 +168,8 @@ def test_crank_nicolson_is_second_order_in_time_on_a_fourier_mode(bc: str) -> No
     p0, _, k2h = mode(grid, (3,))
     t = 0.5
     steps = [t / 2**i for i in range(3, 8)]
-    err = [np.abs(heat.solve(p0, grid, t, "crank_nicolson", dt=dt) - p0 * math.exp(-k2h * t)).max() for dt in steps]
+    err = [np.abs(heat.solve(p0, grid, t, method="crank_nicolson", dt=dt) - p0 * math.exp(-k2h * t)).max()
+           for dt in steps]
     assert 1.95 < slope(steps, err) < 2.05, (slope(steps, err), err)
 
 
@@ -177,7 +179,7 @@ def test_explicit_is_first_order_in_time_on_a_fourier_mode(bc: str) -> None:
     p0, _, k2h = mode(grid, (3,))
     t = 0.5
     steps = [heat.stability_limit(grid) / 2**i for i in range(1, 6)]
-    err = [np.abs(heat.solve(p0, grid, t, "explicit", dt=dt) - p0 * math.exp(-k2h * t)).max() for dt in steps]
+    err = [np.abs(heat.solve(p0, grid, t, method="explicit", dt=dt) - p0 * math.exp(-k2h * t)).max() for dt in steps]
     assert 0.95 < slope(steps, err) < 1.05, (slope(steps, err), err)
 
 
@@ -188,7 +190,7 @@ def test_crank_nicolson_time_order_on_a_2d_mixture_against_the_exact_semi_discre
     t = 0.2
     ref = expm_multiply(heat.laplacian(grid) * t, p0.reshape(-1)).reshape(grid.shape)
     steps = [t / 2**i for i in range(2, 7)]
-    err = [np.abs(heat.solve(p0, grid, t, "crank_nicolson", dt=dt) - ref).max() for dt in steps]
+    err = [np.abs(heat.solve(p0, grid, t, method="crank_nicolson", dt=dt) - ref).max() for dt in steps]
     assert 1.95 < slope(steps, err) < 2.05, (slope(steps, err), err)
 
 
@@ -200,7 +202,7 @@ def test_crank_nicolson_is_second_order_in_space_against_the_exact_mixture_solut
     err = []
     for n in sizes:
         grid = heat.Grid((n, n), (-2, 2), bc)
-        p = heat.solve(mix.on_grid(grid), grid, t, "crank_nicolson", dt=t / 100)
+        p = heat.solve(mix.on_grid(grid), grid, t, method="crank_nicolson", dt=t / 100)
         err.append(np.abs(p - mix.on_grid(grid, t)).max())
     h = [4 / n for n in sizes]
     assert 1.9 < slope(h, err) < 2.1, (slope(h, err), err)
@@ -212,7 +214,7 @@ def test_explicit_is_second_order_in_space_with_dt_proportional_to_h_squared() -
     err = []
     for n in sizes:
         grid = heat.Grid(n, (-2, 2), "neumann")
-        p = heat.solve(mix.on_grid(grid), grid, t, "explicit", dt=0.5 * heat.stability_limit(grid))
+        p = heat.solve(mix.on_grid(grid), grid, t, method="explicit", dt=0.5 * heat.stability_limit(grid))
         err.append(np.abs(p - mix.on_grid(grid, t)).max())
     h = [4 / n for n in sizes]
     assert 1.95 < slope(h, err) < 2.05, (slope(h, err), err)
@@ -224,7 +226,7 @@ def test_crank_nicolson_with_a_varying_diffusivity_is_second_order_by_refinement
         grid = heat.Grid(n, (0, 2 * math.pi), "neumann")
         (x,) = grid.axes
         dfield = 1 + 0.5 * np.sin(x)
-        return heat.solve(np.exp(np.cos(x)), grid, 0.3, "crank_nicolson", dfield, dt=0.3 / 400)
+        return heat.solve(np.exp(np.cos(x)), grid, 0.3, method="crank_nicolson", diffusivity=dfield, dt=0.3 / 400)
 
     sol = {n: run(n) for n in (20, 60, 180)}
     e1 = np.abs(sol[20] - sol[60][1::3]).max()
@@ -237,7 +239,8 @@ def test_finite_volume_methods_conserve_mass_and_explicit_keeps_positivity(metho
     grid = heat.Grid((30, 20), (-2, 2), ["periodic", "neumann"])
     p0 = random_mixture(2, 3, seed=1, lo=-1.8, hi=1.8, std_range=(0.1, 0.3)).on_grid(grid)
     dfield = 0.5 + np.random.default_rng(4).uniform(size=grid.shape)
-    out = heat.solve(p0, grid, [0.01, 0.1, 0.5], method, dfield, dt=0.01 if method == "crank_nicolson" else None)
+    out = heat.solve(p0, grid, [0.01, 0.1, 0.5], method=method, diffusivity=dfield,
+                     dt=0.01 if method == "crank_nicolson" else None)
     np.testing.assert_allclose(grid.integrate(out), float(grid.integrate(p0)), rtol=1e-13, atol=0)
     if method == "explicit":
         assert out.min() >= 0
@@ -247,15 +250,15 @@ def test_constant_diffusivity_as_a_number_or_a_uniform_array_gives_the_same_answ
     grid = heat.Grid((12, 10), (0, 1), ["dirichlet", "periodic"])
     p0 = np.random.default_rng(0).uniform(size=grid.shape)
     for method, dt in (("crank_nicolson", 1e-3), ("explicit", None)):
-        a = heat.solve(p0, grid, [0.01, 0.02], method, 0.8, dt=dt)
-        b = heat.solve(p0, grid, [0.01, 0.02], method, np.full(grid.shape, 0.8), dt=dt)
+        a = heat.solve(p0, grid, [0.01, 0.02], method=method, diffusivity=0.8, dt=dt)
+        b = heat.solve(p0, grid, [0.01, 0.02], method=method, diffusivity=np.full(grid.shape, 0.8), dt=dt)
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-14)
 
 
 def test_times_between_steps_are_reached_exactly_and_zero_returns_p0() -> None:
     grid = heat.Grid(16, (0, 1), "neumann")
     p0, _, k2h = mode(grid, (2,))
-    out = heat.solve(p0, grid, [0.0, 0.0123, 0.05], "explicit", dt=1e-4)
+    out = heat.solve(p0, grid, [0.0, 0.0123, 0.05], method="explicit", dt=1e-4)
     np.testing.assert_array_equal(out[0], p0)
     # ⌈0.0123/1e-4⌉ = 123 steps of 1e-4: forward Euler's exact amplification per step
     np.testing.assert_allclose(out[1], p0 * (1 - 1e-4 * k2h) ** 123, rtol=0, atol=1e-13)
@@ -294,7 +297,7 @@ def test_spectral_gradient_of_a_mode_is_exact_and_finite_differences_are_second_
     for n in sizes:
         g = heat.Grid(n, (0, 2), bc)
         f, df = field(g)
-        err.append(np.abs(heat.gradient(f, g, "finite_difference")[0] - df).max())
+        err.append(np.abs(heat.gradient(f, g, gradient="finite_difference")[0] - df).max())
     assert 1.9 < slope([2 / n for n in sizes], err) < 2.1
 
 
@@ -314,27 +317,44 @@ P0 = np.ones((8, 8))
     (lambda: heat.solve(P0, GRID, [0.1, 0.1]), ValueError, r"times must be strictly increasing"),
     (lambda: heat.solve(P0, GRID, []), ValueError, r"times must be a number or a non-empty 1-D sequence"),
     (lambda: heat.solve(P0, GRID, "0.1"), TypeError, r"times must be a number or a 1-D sequence"),
-    (lambda: heat.solve(P0, GRID, 0.1, "rk4"), ValueError, rf"method must be one of {METHOD_NAMES}; got 'rk4'"),
+    (lambda: heat.solve(P0, GRID, 0.1, method="rk4"), ValueError, rf"method must be one of {METHOD_NAMES}; got 'rk4'"),
     (lambda: heat.solve(P0, GRID, 0.1, diffusivity=-1.0), ValueError,
      r"diffusivity must be a finite number >= 0; got -1.0"),
-    (lambda: heat.solve(P0, GRID, 0.1, "explicit", -np.ones((8, 8))), ValueError,
+    (lambda: heat.solve(P0, GRID, 0.1, method="explicit", diffusivity=-np.ones((8, 8))), ValueError,
      r"diffusivity must be >= 0 everywhere; got a minimum of -1.0"),
-    (lambda: heat.solve(P0, GRID, 0.1, "explicit", np.ones((8, 7))), ValueError,
+    (lambda: heat.solve(P0, GRID, 0.1, method="explicit", diffusivity=np.ones((8, 7))), ValueError,
      r"diffusivity must have the grid's shape \(8, 8\); got shape \(8, 7\)"),
-    (lambda: heat.solve(P0, GRID, 0.1, "spectral", np.ones((8, 8))), ValueError,
+    (lambda: heat.solve(P0, GRID, 0.1, method="spectral", diffusivity=np.ones((8, 8))), ValueError,
      r"method 'spectral' needs a constant diffusivity .* Use method 'crank_nicolson' or 'explicit'"),
     (lambda: heat.solve(P0, GRID, 0.1, dt=0.01), ValueError, r"dt is not used by method 'spectral'"),
-    (lambda: heat.solve(P0, GRID, 0.1, "crank_nicolson"), ValueError,
+    (lambda: heat.solve(P0, GRID, 0.1, method="crank_nicolson"), ValueError,
      r"method 'crank_nicolson' needs a time step; got dt=None"),
-    (lambda: heat.solve(P0, GRID, 0.1, "crank_nicolson", dt=0.0), ValueError, r"dt must be a finite number > 0"),
-    (lambda: heat.solve(P0, GRID, 0.1, "explicit", dt=0.01), ValueError,
+    (lambda: heat.solve(P0, GRID, 0.1, method="crank_nicolson", dt=0.0), ValueError, r"dt must be a finite number > 0"),
+    (lambda: heat.solve(P0, GRID, 0.1, method="explicit", dt=0.01), ValueError,
      r"dt = 0.01 exceeds the explicit \(forward Euler\) stability limit dt <= 2/ρ\(A\) = 0.00390625 .*"
      r"h = \(0.125, 0.125\)"),
     (lambda: heat.backward_solve(P0, GRID, [0.1, 0.2]), ValueError, r"tau must be one number >= 0"),
     (lambda: heat.backward_solve(P0, GRID, -1.0), ValueError, r"tau must be finite and >= 0"),
-    (lambda: heat.gradient(P0, GRID, "fd"), ValueError,
-     r"method must be one of 'spectral', 'finite_difference'; got 'fd'"),
-    (lambda: heat.laplacian(GRID, "1"), TypeError, r"diffusivity must be a number >= 0 or an array"),
+    (lambda: heat.gradient(P0, GRID, gradient="fd"), ValueError,
+     r"gradient must be one of 'spectral', 'finite_difference'; got 'fd'"),
+    (lambda: heat.laplacian(GRID, diffusivity="1"), TypeError, r"diffusivity must be a number >= 0 or an array"),
+    # the wrong type is a TypeError, the right type out of range a ValueError
+    (lambda: heat.solve(P0, GRID, 0.1, method=None), TypeError,
+     rf"method must be a string, one of {METHOD_NAMES}; got NoneType None"),
+    (lambda: heat.solve(P0, GRID, 0.1, method="explicit", dt="0.01"), TypeError,
+     r"dt must be a real number; got str '0.01'"),
+    (lambda: heat.solve(P0, GRID, 0.1, method="crank_nicolson", dt=math.nan), ValueError,
+     r"dt must be a finite number > 0; got nan"),
+    (lambda: heat.solve(P0, GRID, True), TypeError, r"times must be a number or a 1-D sequence of numbers; got True"),
+    (lambda: heat.solve(P0, GRID, 0.1, diffusivity=True), TypeError, r"diffusivity must be a number >= 0 or an array"),
+    (lambda: heat.solve(P0, GRID, 0.1, diffusivity=math.inf), ValueError,
+     r"diffusivity must be a finite number >= 0; got inf"),
+    (lambda: heat.solve("p0", GRID, 0.1), TypeError, r"p0 must be a real array; got dtype <U2"),
+    (lambda: heat.backward_solve(P0, GRID, 0.1, diffusivity="1"), TypeError,
+     r"diffusivity must be a real number; got str '1'"),
+    (lambda: heat.gradient(P0, GRID, gradient=1), TypeError,
+     r"gradient must be a string, one of 'spectral', 'finite_difference'; got int 1"),
+    (lambda: heat.stability_limit((8, 8)), TypeError, r"grid must be a heat.Grid; got tuple"),
 ])
 def test_bad_input_is_refused_with_a_clear_message(call: Callable[[], object], exc: type[Exception], match: str
                                                    ) -> None:
@@ -344,7 +364,7 @@ def test_bad_input_is_refused_with_a_clear_message(call: Callable[[], object], e
 
 def test_the_explicit_limit_itself_is_accepted() -> None:
     limit = heat.stability_limit(GRID)
-    out = heat.solve(P0, GRID, 10 * limit, "explicit", dt=limit)
+    out = heat.solve(P0, GRID, 10 * limit, method="explicit", dt=limit)
     np.testing.assert_allclose(out, 1.0, rtol=1e-14)
 
 
@@ -357,7 +377,7 @@ def test_crank_nicolson_is_second_order_in_space_in_3d(bc: str) -> None:
     err = []
     for n in sizes:
         grid = heat.Grid((n,) * 3, (-1.5, 1.5), bc)
-        p = heat.solve(mix.on_grid(grid), grid, t, "crank_nicolson", dt=t / 40)
+        p = heat.solve(mix.on_grid(grid), grid, t, method="crank_nicolson", dt=t / 40)
         err.append(np.abs(p - mix.on_grid(grid, t)).max())
     h = [3 / n for n in sizes]
     assert 1.9 < slope(h, err) < 2.1, (slope(h, err), err)
