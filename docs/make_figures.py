@@ -329,8 +329,8 @@ def reverse_chains(gm: sd.GaussianMixture, ddpm: sd.DDPM, x_N: Tensor, generator
     for i in range(ddpm.N, 0, -1):
         t_i, beta = float(ddpm.time(i)), float(ddpm.betas[i - 1])
         z = torch.randn(x_N.shape, dtype=F64, generator=generator) if i > 1 else torch.zeros_like(x_N)
-        exact = ddpm.mean_from_eps(exact, i, gm.marginal_eps(exact, t_i, sde)) + math.sqrt(beta) * z
-        simple = (simple - math.sqrt(beta) * gm.marginal_eps(simple, t_i, sde)) / math.sqrt(1 - beta)
+        exact = ddpm.mean_from_eps(exact, i, gm.marginal_eps(sde, exact, t_i)) + math.sqrt(beta) * z
+        simple = (simple - math.sqrt(beta) * gm.marginal_eps(sde, simple, t_i)) / math.sqrt(1 - beta)
         simple = simple + math.sqrt(beta) * z
     return exact, simple
 
@@ -382,13 +382,13 @@ def figure_score_field(out: Path, quick: bool) -> Numbers:
     gm, sde = sd.ring_mixture(), sd.VPSDE()
     times = (0.01, 0.1, 0.3, 0.6, 1.0)
     U, V, arrows = plane(5.0, 15 if quick else 21)
-    fields = [gm.marginal_score(arrows, t, sde) for t in times]
+    fields = [gm.marginal_score(sde, arrows, t) for t in times]
     norms = [f.norm(dim=1) for f in fields]
     scale = LogNorm(vmin=float(min(v.min() for v in norms)), vmax=float(max(v.max() for v in norms)))
     fig, axes = plt.subplots(1, len(times), figsize=(2.95 * len(times) + 0.9, 3.9), layout="constrained")
     numbers: Numbers = {}
     for ax, t, field, norm in zip(axes, times, fields, norms, strict=True):
-        shade_density(ax, gm.marginal(sde, t), 5.5, 120 if quick else 400)
+        shade_density(ax, gm.marginal_mixture(sde, t), 5.5, 120 if quick else 400)
         unit = (field / norm[:, None]).numpy()
         quiver = ax.quiver(U, V, unit[:, 0], unit[:, 1], norm.numpy(), cmap="viridis", norm=scale,
                            angles="xy", scale_units="xy", scale=2.2, width=0.006)

@@ -85,7 +85,7 @@ def figure_density_flow(out: Path, quick: bool) -> dict[str, float]:
     fig, axes = plt.subplots(3, len(times), figsize=(3.0 * len(times), 8.6), constrained_layout=True)
     for col, t in enumerate(times):
         p_t = heat.forward_density(sde, p0, grid, t)
-        exact = on_grid(gm.marginal(sde, t), p_t.grid)
+        exact = on_grid(gm.marginal_mixture(sde, t), p_t.grid)
         x_t = sde.perturb(x0, t, torch.randn(x0.shape, dtype=F64, generator=gen))
         hist = p_t.grid.histogram(x_t.numpy())
         change = heat.time_change(sde, t)

@@ -17,7 +17,7 @@ from scoresde.ddpm import DDPM
 from scoresde.likelihood import LikelihoodResult, bits_per_dim, log_likelihood
 from scoresde.losses import DSMLoss, dsm_loss, likelihood_weight
 from scoresde.metrics import SlicedWasserstein, mmd, moment_errors, sliced_wasserstein
-from scoresde.parameterization import Prediction, ScoreModel, convert, eps_from, from_eps
+from scoresde.parameterization import Prediction, ScoreModel, convert
 from scoresde.samplers import METHODS, SampleResult, inpaint, sample
 from scoresde.schedules import (
     CosineSchedule,
@@ -60,8 +60,6 @@ __all__ = [
     "convert",
     "cosine_betas",
     "dsm_loss",
-    "eps_from",
-    "from_eps",
     "inpaint",
     "likelihood_weight",
     "linear_betas",

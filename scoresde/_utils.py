@@ -142,7 +142,11 @@ def check_sde(sde: Any, name: str = "sde") -> None:
 
 def check_t_min(t_min: Any, T: float) -> float:
     """Return ``t_min`` as a float after checking ``0 < t_min < T``: the last time of a sampler or a likelihood."""
-    return check_float(t_min, "t_min", low=0.0, high=T, low_open=True, high_open=True)
+    if isinstance(t_min, bool) or not isinstance(t_min, (int, float)):
+        raise TypeError(f"t_min must be a real number; got {type(t_min).__name__} {t_min!r}")
+    if not 0.0 < t_min < T:  # False for NaN too
+        raise ValueError(f"t_min must lie in (0, {T:g}); got {t_min!r}")
+    return float(t_min)
 
 
 def check_output(out: Any, x: Tensor, call: str, *, dtype: bool = False, where: str = "") -> Tensor:

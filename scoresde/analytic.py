@@ -27,6 +27,7 @@ from scoresde._utils import (
     check_batch_time,
     check_finite,
     check_int,
+    check_sde,
     check_tensor,
     check_time,
 )
@@ -150,7 +151,7 @@ class GaussianMixture:
         z = torch.randn(n, self.dim, dtype=FLOAT64, device=dev, generator=generator)
         return self.means.to(dev)[k] + torch.einsum("nij,nj->ni", self._chol.to(dev)[k], z)
 
-    def marginal(self, sde: SDE, t: float) -> GaussianMixture:
+    def marginal_mixture(self, sde: SDE, t: float) -> GaussianMixture:
         r"""The mixture `p_t` at one time t: weights `w_k`, means `α(t) μ_k`, covariances `α(t)² Σ_k + σ(t)² I`.
 
         Args:
@@ -166,7 +167,7 @@ class GaussianMixture:
         """
         alpha, sigma = self._coefficients(sde, t, None)
         if alpha.numel() != 1:
-            raise ValueError(f"t must be a scalar (one time) in marginal; got shape {tuple(alpha.shape)}")
+            raise ValueError(f"t must be a scalar (one time) in marginal_mixture; got shape {tuple(alpha.shape)}")
         a, s = float(alpha), float(sigma)
         eye = torch.eye(self.dim, dtype=FLOAT64)
         return GaussianMixture(self.weights, a * self.means, a * a * self.covs + s * s * eye)
@@ -202,13 +203,13 @@ class GaussianMixture:
         """
         return self._evaluate(x, None, None)[1]
 
-    def marginal_log_prob(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
+    def marginal_log_prob(self, sde: SDE, x: Tensor, t: Any) -> Tensor:
         r"""The marginal log-density `log p_t(x) = log Σ_k w_k N(x; α μ_k, α² Σ_k + σ² I)` under `sde`.
 
         Args:
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
             x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
             t: times in `[0, T]`, a scalar or of shape `(batch,)`.
-            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
 
         Returns:
             `log p_t(x)` per sample, shape `(batch,)`, in x's dtype.
@@ -219,15 +220,15 @@ class GaussianMixture:
         """
         return self._evaluate(x, t, sde)[0]
 
-    def marginal_score(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
+    def marginal_score(self, sde: SDE, x: Tensor, t: Any) -> Tensor:
         r"""The exact marginal score `∇ₓ log p_t(x) = -Σ_k r_k(x) C_k⁻¹ (x - α μ_k)`, `C_k = α² Σ_k + σ² I`.
 
         `r_k(x)` are the posterior component weights (responsibilities) under `p_t`.
 
         Args:
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
             x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
             t: times in `[0, T]`, a scalar or of shape `(batch,)`.
-            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
 
         Returns:
             `∇ₓ log p_t(x)`, the shape and dtype of x.
@@ -238,13 +239,13 @@ class GaussianMixture:
         """
         return self._evaluate(x, t, sde)[1]
 
-    def marginal_eps(self, x: Tensor, t: Any, sde: SDE) -> Tensor:
+    def marginal_eps(self, sde: SDE, x: Tensor, t: Any) -> Tensor:
         r"""The ideal noise prediction `E[ε | x_t = x] = -σ(t) ∇ₓ log p_t(x)` (needs `σ(t) > 0`).
 
         Args:
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
             x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
             t: times in `[0, T]`, a scalar or of shape `(batch,)`.
-            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
 
         Returns:
             `E[ε | x_t = x]`, the shape and dtype of x.
@@ -272,23 +273,21 @@ class GaussianMixture:
             sde: the SDE whose marginals `p_t` the score is of.
 
         Returns:
-            `score_fn(x, t)`, calling `marginal_score(x, t, sde)`.
+            `score_fn(x, t)`, calling `marginal_score(sde, x, t)`.
 
         Raises:
             TypeError: if `sde` is not an `SDE`.
         """
-        if not isinstance(sde, SDE):
-            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        check_sde(sde)
 
         def score_fn(x: Tensor, t: Tensor) -> Tensor:
-            return self.marginal_score(x, t, sde)
+            return self.marginal_score(sde, x, t)
 
         return score_fn
 
     # --- the computation ---
     def _coefficients(self, sde: SDE, t: Any, x: Tensor | None) -> tuple[Tensor, Tensor]:
-        if not isinstance(sde, SDE):
-            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        check_sde(sde)
         tt = check_time(t, sde.T)
         if x is not None:
             check_batch_time(x, tt)

@@ -36,9 +36,19 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torchdiffeq import odeint
 
-from scoresde._utils import FLOAT64, append_dims, check_choice, check_finite, check_int, check_positive_float
+from scoresde._ode import ADAPTIVE_SOLVERS, solve
+from scoresde._utils import (
+    FLOAT64,
+    check_callable,
+    check_choice,
+    check_finite,
+    check_int,
+    check_output,
+    check_positive_float,
+    check_sde,
+    check_t_min,
+)
 from scoresde.sde import SDE, ScoreFn
 
 __all__ = ["PROBES", "SOLVERS", "TRACES", "LikelihoodResult", "bits_per_dim", "log_likelihood"]
@@ -49,8 +59,7 @@ TRACES = ("exact", "hutchinson")
 PROBES = ("rademacher", "gaussian")
 """The probe distributions of the Hutchinson estimator: ±1 entries, or standard normal entries."""
 
-_ORDERS = {"dopri5": 5, "dopri8": 8, "bosh3": 3, "fehlberg2": 2, "adaptive_heun": 2}
-SOLVERS = tuple(_ORDERS)
+SOLVERS = tuple(ADAPTIVE_SOLVERS)
 """The adaptive torchdiffeq methods `log_likelihood` accepts. Fixed-step methods are left out on purpose: a
 likelihood needs the error control that `rtol`/`atol` give, and one fixed step from `t_min` to T would be silent
 nonsense."""
@@ -88,7 +97,7 @@ class _AugmentedFlow:
 
     def __init__(self, score_fn: ScoreFn, sde: SDE, batch: int, dims: tuple[int, ...], vectors: Tensor | None):
         self.score_fn = score_fn
-        self.sde = sde
+        self.flow = sde.reverse(score_fn, probability_flow=True)
         self.batch = batch
         self.dims = dims
         self.D = math.prod(dims)
@@ -99,17 +108,14 @@ class _AugmentedFlow:
         x = state[0]
         # torchdiffeq hands t in the state's dtype; coefficients are computed in float64 and cast at use
         t64 = t.detach().to(FLOAT64).expand(self.batch)
-        f = self.sde._drift_coef(t64)
-        g2 = self.sde._g2(t64)
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
             score = self.score_fn(xg, t64.to(x.dtype))
             self.nfe += 1
             self._check_score(score, x, t64)
             div_s = self._divergence(score, xg)
-        drift = append_dims(f, x.ndim).to(x.dtype) * x - 0.5 * append_dims(g2, x.ndim).to(x.dtype) * score.detach()
-        div = (self.D * f - 0.5 * g2 * div_s.to(FLOAT64)).to(x.dtype)
-        return drift, div
+        drift = self.flow._drift(x, t64, score.detach())
+        return drift, self.flow._divergence(t64, self.D, div_s.to(FLOAT64)).to(x.dtype)
 
     def _check_score(self, score: Any, x: Tensor, t: Tensor) -> None:
         """The score's output, checked at every evaluation (type, shape, dtype, graph, finiteness), naming the time."""
@@ -117,14 +123,8 @@ class _AugmentedFlow:
         def when() -> str:
             return f"at t = {float(t[0]):.6g}"
 
-        if not isinstance(score, Tensor):
-            raise TypeError(f"score_fn(x, t) must return a torch.Tensor of the shape of x, {tuple(x.shape)}; "
-                            f"got {type(score).__name__} {when()}")
-        if score.shape != x.shape:
-            raise ValueError(f"score_fn(x, t) must return the shape of x, {tuple(x.shape)}; "
-                             f"got {tuple(score.shape)} {when()}")
-        if score.dtype != x.dtype:
-            raise TypeError(f"score_fn(x, t) must return x's dtype, {x.dtype}; got {score.dtype} {when()}")
+        if not isinstance(score, Tensor) or score.shape != x.shape or score.dtype != x.dtype:
+            check_output(score, x, "score_fn(x, t)", dtype=True, where=when())
         if not score.requires_grad:
             raise ValueError("score_fn(x, t) must be differentiable in x (log_likelihood takes its divergence by "
                              f"autograd); it returned a tensor without a graph to x {when()} "
@@ -156,34 +156,6 @@ class _AugmentedFlow:
                                          materialize_grads=True)
             est = est + (vjp * v).reshape(self.batch, self.D).sum(1)
         return est / k
-
-
-def _rms_pair(a: Tensor, b: Tensor) -> float:
-    """torchdiffeq's norm of a tuple state: the largest of the components' root-mean-square norms."""
-    return max(float(a.pow(2).mean().sqrt()), float(b.pow(2).mean().sqrt()))
-
-
-def _first_step(
-    flow: _AugmentedFlow, state0: tuple[Tensor, Tensor], t0: float, t1: float, rtol: float, atol: float, order: int
-) -> float:
-    """The initial step of Hairer, Nørsett & Wanner (1993, §II.4), as torchdiffeq chooses it, but capped at half of
-    t1 - t0 (a full-span first step could end an ulp past T by rounding).
-
-    torchdiffeq's own choice may probe f at t0 + h0 beyond T (h0 = 0.01 ‖y0‖/‖f0‖ is large where the flow is slow,
-    as near t_min under the VE SDE), where a score is undefined; so it is computed here, at the cost of two
-    evaluations (counted in the NFE; one more than torchdiffeq's rule, which reuses its f0).
-    """
-    span = t1 - t0
-    x0, d0_ = state0
-    tt = torch.tensor(t0, dtype=FLOAT64, device=x0.device)
-    fx, fd = flow(tt, state0)
-    sx, sd_ = atol + rtol * x0.abs(), atol + rtol * d0_.abs()
-    d0, d1 = _rms_pair(x0 / sx, d0_ / sd_), _rms_pair(fx / sx, fd / sd_)
-    h0 = 1e-6 * span if d0 < 1e-5 or d1 < 1e-5 else min(0.01 * d0 / d1, 0.5 * span)
-    gx, gd = flow(tt + h0, (x0 + h0 * fx, d0_ + h0 * fd))
-    d2 = _rms_pair((gx - fx) / sx, (gd - fd) / sd_) / h0
-    h1 = max(1e-6 * span, h0 * 1e-3) if max(d1, d2) <= 1e-15 else (0.01 / max(d1, d2)) ** (1.0 / order)
-    return min(100.0 * h0, h1, 0.5 * span)
 
 
 def _draw_probes(kind: str, k: int, x: Tensor, generator: torch.Generator | None) -> Tensor:
@@ -281,10 +253,8 @@ def log_likelihood(
         - Hutchinson 1989, "A stochastic estimator of the trace of the influence matrix for Laplacian smoothing
           splines"; Skilling 1989, "The eigenvalues of mega-dimensional matrices".
     """
-    if not callable(score_fn):
-        raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    check_callable(score_fn, "score_fn", "score_fn(x, t)")
+    check_sde(sde)
     if not isinstance(x, Tensor):
         raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
     if x.dtype not in (torch.float32, torch.float64):
@@ -299,22 +269,16 @@ def log_likelihood(
     check_int(probes, "probes", minimum=1)
     check_positive_float(rtol, "rtol")
     check_positive_float(atol, "atol")
-    if isinstance(t_min, bool) or not isinstance(t_min, (int, float)):
-        raise TypeError(f"t_min must be a real number; got {type(t_min).__name__} {t_min!r}")
-    if not 0.0 < float(t_min) < sde.T:
-        raise ValueError(f"t_min must lie in (0, T) = (0, {sde.T:g}); got {t_min!r}")
+    t_min = check_t_min(t_min, sde.T)
     _check_generator(generator)
 
     x0 = x.detach()
     vectors = _draw_probes(probe, probes, x0, generator) if trace == "hutchinson" else None
     flow = _AugmentedFlow(score_fn, sde, x0.shape[0], tuple(x0.shape[1:]), vectors)
-    times = torch.tensor([float(t_min), sde.T], dtype=FLOAT64, device=x0.device)
+    times = torch.tensor([t_min, sde.T], dtype=FLOAT64, device=x0.device)
     state0 = (x0, torch.zeros(x0.shape[0], dtype=x0.dtype, device=x0.device))
     with torch.no_grad():
-        # every stage stays in [t_min, T]: a capped first step, and steps clipped to end on T (step_t)
-        first = _first_step(flow, state0, float(t_min), sde.T, float(rtol), float(atol), _ORDERS[solver])
-        options = {"first_step": first, "step_t": times[1:]}
-        xs, deltas = odeint(flow, state0, times, rtol=float(rtol), atol=float(atol), method=solver, options=options)
+        xs, deltas = solve(flow, state0, times, solver=solver, rtol=float(rtol), atol=float(atol))
     z, delta = xs[-1].detach(), deltas[-1].detach()
     prior = sde.prior_logp(z).to(x0.dtype)
     return LikelihoodResult(logp=prior + delta, nfe=flow.nfe, prior_logp=prior, delta_logp=delta, z=z)

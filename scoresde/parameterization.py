@@ -21,10 +21,20 @@ from typing import Any, Literal, get_args
 
 from torch import Tensor, nn
 
-from scoresde._utils import append_dims, check_batch_time, check_choice, check_same_shape, check_tensor, check_time
+from scoresde._utils import (
+    check_batch_time,
+    check_callable,
+    check_choice,
+    check_output,
+    check_same_shape,
+    check_sde,
+    check_tensor,
+    check_time,
+    expand_like,
+)
 from scoresde.sde import SDE
 
-__all__ = ["Prediction", "ScoreModel", "convert", "eps_from", "from_eps"]
+__all__ = ["Prediction", "ScoreModel", "convert"]
 
 Prediction = Literal["eps", "x0", "v", "score"]
 """What a network predicts: the noise `ε`, the data `x_0`, the velocity `v = α ε - σ x_0`, or the score `-ε/σ`."""
@@ -40,7 +50,8 @@ def eps_from(pred: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor)
         v      ε = (σ x_t + α v)/(α² + σ²)
         score  ε = -σ · score
 
-    No input checks beyond `kind` (an inner helper of [`convert`][scoresde.parameterization.convert]).
+    No input checks beyond `kind`: a building block of [`convert`][scoresde.parameterization.convert] and of
+    [`DSMLoss`][scoresde.losses.DSMLoss], not exported by `scoresde`.
 
     Args:
         pred: the prediction, the shape of `x_t`.
@@ -77,7 +88,8 @@ def from_eps(eps: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) 
         v      v = α ε - σ x_0
         score  -ε/σ
 
-    No input checks beyond `kind` (an inner helper of [`convert`][scoresde.parameterization.convert]).
+    No input checks beyond `kind`: a building block of [`convert`][scoresde.parameterization.convert] and of
+    [`DSMLoss`][scoresde.losses.DSMLoss], not exported by `scoresde`.
 
     Args:
         eps: the noise `ε`, the shape of `x_t`.
@@ -105,7 +117,7 @@ def from_eps(eps: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) 
     return x0 if kind == "x0" else alpha * eps - sigma * x0  # x0 or v
 
 
-def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target: str) -> Tensor:
+def convert(sde: SDE, pred: Tensor, x_t: Tensor, t: Any, *, source: str, target: str) -> Tensor:
     r"""Convert a prediction at `(x_t, t)` from one parameterization to another, through `ε`, under `sde`.
 
     With `(α, σ) = sde.marginal(t)` in `x_t`'s dtype and `x_t = α x_0 + σ ε`, the result is
@@ -114,13 +126,13 @@ def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target:
         ε = (x_t - α x_0)/σ = (σ x_t + α v)/(α² + σ²) = -σ · score,
         x_0 = (x_t - σ ε)/α,    v = α ε - σ x_0,    score = -ε/σ.
 
-    For example `convert(eps, x, t, sde, source="eps", target="score")` is `-ε/σ(t)`.
+    For example `convert(sde, eps, x, t, source="eps", target="score")` is `-ε/σ(t)`.
 
     Args:
+        sde: the SDE that defines `α(t)`, `σ(t)`.
         pred: the prediction, the shape of `x_t` (its dtype may differ: torch promotes).
         x_t: the noisy input, shape `(batch, *dims)`.
         t: a time in `[0, T]`, a scalar or of shape `(batch,)`.
-        sde: the SDE that defines `α(t)`, `σ(t)`.
         source: what `pred` is: `"eps"`, `"x0"`, `"v"` or `"score"`.
         target: what to return, one of the same four.
 
@@ -138,12 +150,11 @@ def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target:
         - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
           Stochastic Differential Equations", ICLR, arXiv:2011.13456.
     """
+    check_sde(sde)
     check_choice(source, "source", PREDICTIONS)
     check_choice(target, "target", PREDICTIONS)
     # dtypes may differ (a network under bf16 autocast); torch promotes
     check_same_shape(check_tensor(x_t, "x_t"), check_tensor(pred, "pred"), "x_t", "pred", dtype=False)
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
     tt = check_time(t, sde.T)
     check_batch_time(x_t, tt, "x_t")
     if source == target:
@@ -153,14 +164,14 @@ def convert(pred: Tensor, x_t: Tensor, t: Any, sde: SDE, *, source: str, target:
         t_bad = float(tt.expand(sigma64.shape)[sigma64 == 0][0])
         raise ValueError(f"t must give σ(t) > 0 to convert from {source!r} to {target!r} (it divides by σ); "
                          f"got t = {t_bad!r}, where σ(t) = 0")
-    alpha, sigma = (append_dims(c, x_t.ndim).to(device=x_t.device, dtype=x_t.dtype) for c in (alpha64, sigma64))
+    alpha, sigma = expand_like(alpha64, x_t), expand_like(sigma64, x_t)
     return from_eps(eps_from(pred, source, x_t, alpha, sigma), target, x_t, alpha, sigma)
 
 
 class ScoreModel(nn.Module):
     r"""Turns a network `net(x, t)` predicting ε, `x_0`, v or the score into `score_fn(x, t)`, e.g. `s_θ = -ε_θ/σ(t)`.
 
-    `model(x, t)` returns `s_θ(x, t) = convert(net(x, t), x, t, sde, source=predicts, target="score")`,
+    `model(x, t)` returns `s_θ(x, t) = convert(sde, net(x, t), x, t, source=predicts, target="score")`,
     e.g. `-ε_θ(x, t)/σ(t)` for an ε-network. `model.predict(x, t, "x0")` gives any other target
     (the denoiser `x̂_0`, Tweedie's formula for the exact score). The network sees the continuous
     time `t ∈ [0, T]` of shape `(batch,)`.
@@ -182,10 +193,8 @@ class ScoreModel(nn.Module):
 
     def __init__(self, net: nn.Module, sde: SDE, predicts: str = "eps") -> None:
         super().__init__()
-        if not callable(net):
-            raise TypeError(f"net must be callable as net(x, t); got {type(net).__name__}")
-        if not isinstance(sde, SDE):
-            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        check_callable(net, "net", "net(x, t)")
+        check_sde(sde)
         self.net = net
         self.sde = sde
         self.predicts = check_choice(predicts, "predicts", PREDICTIONS)
@@ -217,11 +226,8 @@ class ScoreModel(nn.Module):
         tt = check_time(t, self.sde.T)
         check_batch_time(x, tt)
         t_batch = tt.expand(x.shape[0]) if tt.ndim == 0 else tt
-        out = self.net(x, t_batch.to(device=x.device, dtype=x.dtype))
-        if not isinstance(out, Tensor) or out.shape != x.shape:
-            got = tuple(out.shape) if isinstance(out, Tensor) else type(out).__name__
-            raise ValueError(f"net(x, t) must return a tensor of the shape of x, {tuple(x.shape)}; got {got}")
-        return convert(out, x, tt, self.sde, source=self.predicts, target=target)
+        out = check_output(self.net(x, t_batch.to(device=x.device, dtype=x.dtype)), x, "net(x, t)")
+        return convert(self.sde, out, x, tt, source=self.predicts, target=target)
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:
         """The score `s_θ(x, t) ≈ ∇ₓ log p_t(x)`, e.g. `-ε_θ(x, t)/σ(t)` for an ε-network.

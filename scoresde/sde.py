@@ -29,13 +29,17 @@ from torch import Tensor
 
 from scoresde._utils import (
     FLOAT64,
-    append_dims,
     check_batch_time,
+    check_bool,
+    check_callable,
     check_int,
+    check_output,
     check_positive_float,
     check_same_shape,
+    check_sde,
     check_tensor,
     check_time,
+    expand_like,
 )
 from scoresde.ddpm import DDPM
 from scoresde.schedules import LinearSchedule, PiecewiseConstantSchedule, Schedule, check_lambda, softplus64
@@ -73,8 +77,7 @@ def coefficients_from_marginal(sde: SDE, t: Any) -> tuple[Tensor, Tensor]:
         Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
         Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 5 (the SDE) and App. B (its marginals).
     """
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    check_sde(sde)
     return _derived_coefficients(sde, check_time(t, sde.T))
 
 
@@ -297,7 +300,7 @@ class SDE(ABC):
         check_tensor(x, "x")
         tt = check_time(t, self.T)
         check_batch_time(x, tt)
-        return append_dims(fn(tt.to(x.device)), x.ndim).to(x.dtype)
+        return expand_like(fn(tt.to(x.device)), x)
 
     # --- distributions ---
     def perturb(self, x0: Tensor, t: Any, noise: Tensor) -> Tensor:
@@ -323,7 +326,7 @@ class SDE(ABC):
         tt = check_time(t, self.T)
         check_batch_time(x0, tt, "x0")
         alpha, sigma = self._marginal(tt.to(x0.device))
-        return append_dims(alpha, x0.ndim).to(x0.dtype) * x0 + append_dims(sigma, x0.ndim).to(x0.dtype) * noise
+        return expand_like(alpha, x0) * x0 + expand_like(sigma, x0) * noise
 
     def prior_sample(
         self,
@@ -391,7 +394,7 @@ class SDE(ABC):
             The [`ReverseSDE`][scoresde.sde.ReverseSDE] of this SDE.
 
         Raises:
-            TypeError: if `score_fn` is not callable.
+            TypeError: if `score_fn` is not callable or `probability_flow` not a bool.
 
         References:
             - Anderson 1982, "Reverse-time diffusion equation models", Stochastic Processes and their
@@ -419,7 +422,7 @@ class ReverseSDE:
         probability_flow: the ODE (True) or the SDE (False).
 
     Raises:
-        TypeError: if `sde` is not an `SDE` or `score_fn` is not callable.
+        TypeError: if `sde` is not an `SDE`, `score_fn` is not callable or `probability_flow` not a bool.
 
     References:
         - Anderson 1982, "Reverse-time diffusion equation models", Stochastic Processes and their Applications 12(3).
@@ -428,13 +431,13 @@ class ReverseSDE:
     """
 
     def __init__(self, sde: SDE, score_fn: ScoreFn, probability_flow: bool = False) -> None:
-        if not isinstance(sde, SDE):
-            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
-        if not callable(score_fn):
-            raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
+        check_sde(sde)
+        check_callable(score_fn, "score_fn", "score_fn(x, t)")
         self.sde = sde
         self.score_fn = score_fn
-        self.probability_flow = bool(probability_flow)
+        self.probability_flow = check_bool(probability_flow, "probability_flow")
+        self.score_weight = 0.5 if self.probability_flow else 1.0
+        """c in the drift `f x - c g² s`: 1 for the reverse SDE, ½ for the probability-flow ODE."""
 
     def __repr__(self) -> str:
         kind = "probability-flow ODE" if self.probability_flow else "reverse SDE"
@@ -460,18 +463,25 @@ class ReverseSDE:
             raise ValueError(f"x must have a batch dimension, shape (batch, *dims); got shape {tuple(x.shape)}")
         tt = check_time(t, self.sde.T)
         check_batch_time(x, tt)
-        return self._drift(x, tt.to(x.device).expand(x.shape[0]))
+        t_batch = tt.to(x.device).expand(x.shape[0])
+        score = check_output(self.score_fn(x, t_batch.to(x.dtype)), x, "score_fn(x, t)")
+        return self._drift(x, t_batch, score)
 
-    def _drift(self, x: Tensor, t: Tensor) -> Tensor:
-        """``drift`` for a checked float64 ``t`` of shape (batch,) on x's device (the samplers' hot path)."""
-        f = append_dims(self.sde._drift_coef(t), x.ndim).to(x.dtype)
-        g2 = append_dims(self.sde._g2(t), x.ndim).to(x.dtype)
-        score = self.score_fn(x, t.to(x.dtype))
-        if not isinstance(score, Tensor):
-            raise TypeError(f"score_fn(x, t) must return a torch.Tensor of the shape of x, {tuple(x.shape)}; "
-                            f"got {type(score).__name__}")
-        check_same_shape(x, score, "x", "score_fn(x, t)", dtype=False)
-        return f * x - (0.5 if self.probability_flow else 1.0) * g2 * score
+    def _drift(self, x: Tensor, t: Tensor, score: Tensor) -> Tensor:
+        """`f(t) x - c g(t)² s`, given the score `s = s(x, t)` already evaluated: the one place of this formula
+        (`drift`, every sampler and `log_likelihood` call it).
+
+        `t` is a checked float64 time: a 0-d tensor (a grid time, broadcast as a scalar) or `(batch,)` on x's
+        device. The coefficients stay tensors, so nothing here waits for the device.
+        """
+        f, g2 = self.sde._drift_coef(t), self.sde._g2(t)
+        if t.ndim:
+            f, g2 = expand_like(f, x), expand_like(g2, x)
+        return f * x - self.score_weight * g2 * score
+
+    def _divergence(self, t: Tensor, dim: int, div_score: Tensor) -> Tensor:
+        """`∇·(f x - c g² s) = D f(t) - c g(t)² ∇·s` per sample, given `∇·s` (the change of variables' integrand)."""
+        return dim * self.sde._drift_coef(t) - self.score_weight * self.sde._g2(t) * div_score
 
     def diffusion(self, t: Any) -> Tensor:
         """The reverse diffusion: `g(t)` for the reverse SDE, 0 for the probability-flow ODE.

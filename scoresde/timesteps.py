@@ -19,16 +19,17 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, check_choice, check_int, check_positive_float
+from scoresde._utils import FLOAT64, check_choice, check_int, check_positive_float, check_sde, check_t_min
 from scoresde.sde import SDE
 
 __all__ = ["GRIDS", "check_grid", "time_grid"]
 
 GRIDS = ("uniform", "quadratic", "logsnr", "karras")
-"""The kinds of `time_grid`: uniform in t, quadratic in t, uniform in λ = log(α/σ), and Karras et al.'s ρ-grid."""
+"""The kinds of grid of `time_grid` (its `grid` argument, and `sample`'s): uniform in t, quadratic in t, uniform in
+λ = log(α/σ), and Karras et al.'s ρ-grid."""
 
 
-def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, *, rho: float = 7.0) -> Tensor:
+def time_grid(sde: SDE, steps: int, grid: str = "uniform", t_min: float = 1e-3, *, rho: float = 7.0) -> Tensor:
     r"""A decreasing grid `T = t_0 > t_1 > … > t_N = t_min` of `steps + 1` times, with `u_i = i/N`:
 
         uniform    t_i = T + (t_min - T) u_i
@@ -41,16 +42,16 @@ def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, 
     Args:
         sde: the SDE whose λ(t) defines the log-SNR and Karras grids.
         steps: number of steps N ≥ 1.
-        kind: `"uniform"`, `"quadratic"`, `"logsnr"` or `"karras"`.
+        grid: the kind of grid, `"uniform"`, `"quadratic"`, `"logsnr"` or `"karras"` (one of `GRIDS`).
         t_min: the last time, `0 < t_min < T`.
-        rho: the Karras exponent ρ > 0 (only for `kind="karras"`).
+        rho: the Karras exponent ρ > 0 (only for `grid="karras"`).
 
     Returns:
         The grid, float64 of shape `(steps + 1,)`, with exact end points T and `t_min`.
 
     Raises:
         TypeError: if `sde` is not an `SDE`, `steps` not an int, or `t_min`, `rho` not real numbers.
-        ValueError: if `steps < 1`, `kind` is unknown (the error lists `GRIDS`), `t_min` leaves `(0, T)`,
+        ValueError: if `steps < 1`, `grid` is unknown (the error lists `GRIDS`), `t_min` leaves `(0, T)`,
             `rho` is not positive, or the grid does not strictly decrease.
 
     References:
@@ -61,29 +62,26 @@ def time_grid(sde: SDE, steps: int, kind: str = "uniform", t_min: float = 1e-3, 
         - Karras, Aittala, Aila & Laine 2022, "Elucidating the Design Space of Diffusion-Based Generative
           Models", NeurIPS, arXiv:2206.00364, eq. 5 (karras).
     """
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+    check_sde(sde)
     check_int(steps, "steps", minimum=1)
-    check_choice(kind, "kind", GRIDS)
-    t_min = check_positive_float(t_min, "t_min")
-    if t_min >= sde.T:
-        raise ValueError(f"t_min must lie in (0, {sde.T:g}); got {t_min}")
+    check_choice(grid, "grid", GRIDS)
+    t_min = check_t_min(t_min, sde.T)
     u = torch.linspace(0.0, 1.0, steps + 1, dtype=FLOAT64)  # 0 at T, 1 at t_min
-    if kind == "uniform":
-        grid = sde.T + (t_min - sde.T) * u
-    elif kind == "quadratic":
-        grid = t_min + (sde.T - t_min) * (1.0 - u) ** 2
+    if grid == "uniform":
+        ts = sde.T + (t_min - sde.T) * u
+    elif grid == "quadratic":
+        ts = t_min + (sde.T - t_min) * (1.0 - u) ** 2
     else:
         lam_hi, lam_lo = (float(v) for v in sde.lambda_(torch.tensor([t_min, sde.T], dtype=FLOAT64)))
-        if kind == "logsnr":
+        if grid == "logsnr":
             lam = lam_lo + (lam_hi - lam_lo) * u
         else:
             rho = check_positive_float(rho, "rho")
             s_max, s_min = math.exp(-lam_lo), math.exp(-lam_hi)  # σ̃ = e^{-λ}
             lam = -rho * torch.log(s_max ** (1 / rho) + u * (s_min ** (1 / rho) - s_max ** (1 / rho)))
-        grid = sde.t_of_lambda(lam.clamp(lam_lo, lam_hi))
-    grid[0], grid[-1] = sde.T, t_min  # exact end points (the formulas above give them only to round-off)
-    return check_grid(grid, sde.T)
+        ts = sde.t_of_lambda(lam.clamp(lam_lo, lam_hi))
+    ts[0], ts[-1] = sde.T, t_min  # exact end points (the formulas above give them only to round-off)
+    return check_grid(ts, sde.T)
 
 
 def check_grid(grid: Any, T: float) -> Tensor:

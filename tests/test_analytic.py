@@ -38,11 +38,11 @@ def test_marginal_is_the_mixture_with_scaled_means_and_inflated_covariances(name
     sde, gm = SDES[name], random_mixture(3, 5, seed=1)
     x = torch.randn(50, 5, dtype=F64, generator=torch.Generator().manual_seed(1)) * 3
     for t in (0.0, 0.3, 1.0):
-        mt = gm.marginal(sde, t)
+        mt = gm.marginal_mixture(sde, t)
         alpha, sigma = (float(c) for c in sde.marginal(t))
         torch.testing.assert_close(mt.means, alpha * gm.means)
         torch.testing.assert_close(mt.covs, alpha**2 * gm.covs + sigma**2 * torch.eye(5, dtype=F64))
-        torch.testing.assert_close(gm.marginal_log_prob(x, torch.full((50,), t, dtype=F64), sde), mt.log_prob(x),
+        torch.testing.assert_close(gm.marginal_log_prob(sde, x, torch.full((50,), t, dtype=F64)), mt.log_prob(x),
                                    rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(mt.log_prob(x).numpy(), scipy_log_prob(mt, x.numpy()), rtol=1e-11, atol=1e-11)
 
@@ -54,12 +54,12 @@ def test_score_is_the_gradient_of_the_log_density(k: int, d: int, seed: int, t: 
     """The closed-form mixture score equals autograd of log p_t, at points near and far from the modes."""
     sde, gm = SDES[name], random_mixture(k, d, seed)
     g = torch.Generator().manual_seed(seed)
-    x = torch.cat([gm.marginal(sde, t).sample(10, g), 5 * torch.randn(6, d, dtype=F64, generator=g)])
+    x = torch.cat([gm.marginal_mixture(sde, t).sample(10, g), 5 * torch.randn(6, d, dtype=F64, generator=g)])
     tt = torch.full((16,), t, dtype=F64)
     xg = x.clone().requires_grad_(True)
-    (auto,) = torch.autograd.grad(gm.marginal_log_prob(xg, tt, sde).sum(), xg)
+    (auto,) = torch.autograd.grad(gm.marginal_log_prob(sde, xg, tt).sum(), xg)
     # closed form vs autograd through log-sum-exp: both a few ulps of |score| ≤ ~1e3 (measured worst 7e-13)
-    torch.testing.assert_close(gm.marginal_score(x, tt, sde), auto, rtol=1e-11, atol=1e-11)
+    torch.testing.assert_close(gm.marginal_score(sde, x, tt), auto, rtol=1e-11, atol=1e-11)
 
 
 def test_data_score_and_eps_relation() -> None:
@@ -70,7 +70,7 @@ def test_data_score_and_eps_relation() -> None:
     torch.testing.assert_close(gm.score(x), auto, rtol=1e-10, atol=1e-12)
     t = torch.full((20,), 0.5, dtype=F64)
     sigma = sde.marginal(0.5)[1]
-    torch.testing.assert_close(gm.marginal_eps(x, t, sde), -sigma * gm.marginal_score(x, t, sde))
+    torch.testing.assert_close(gm.marginal_eps(sde, x, t), -sigma * gm.marginal_score(sde, x, t))
 
 
 def test_eps_is_the_posterior_mean_of_the_noise() -> None:
@@ -88,7 +88,7 @@ def test_eps_is_the_posterior_mean_of_the_noise() -> None:
         w = torch.softmax(logw, 0)
         est = (w[:, None] * eps_all).sum(0)
         se = torch.sqrt((w[:, None] ** 2 * (eps_all - est) ** 2).sum(0))
-        exact = gm.marginal_eps(row[None], torch.tensor([t], dtype=F64), sde)[0]
+        exact = gm.marginal_eps(sde, row[None], torch.tensor([t], dtype=F64))[0]
         assert bool(((est - exact).abs() < 6 * se).all()), (est, exact, se)
 
 
@@ -105,7 +105,7 @@ def test_marginal_matches_monte_carlo_forward_perturbation(name: str) -> None:
     for t in (0.05, 0.4, 1.0):
         x0 = gm.sample(n, g)
         xt = sde.perturb(x0, torch.full((n,), t, dtype=F64), torch.randn(n, 3, dtype=F64, generator=g))
-        mt = gm.marginal(sde, t)
+        mt = gm.marginal_mixture(sde, t)
         centred = xt - xt.mean(0)
         se_mean = centred.std(0) / math.sqrt(n)
         assert bool(((xt.mean(0) - mt.mean).abs() < 5 * se_mean).all())
@@ -130,7 +130,7 @@ def test_wrong_sigma_fails_the_monte_carlo_test() -> None:
     g = torch.Generator().manual_seed(6)
     n, t = 200_000, 0.4
     xt = sde.perturb(gm.sample(n, g), torch.full((n,), t, dtype=F64), 1.02 * torch.randn(n, 3, dtype=F64, generator=g))
-    mt = gm.marginal(sde, t)
+    mt = gm.marginal_mixture(sde, t)
     u = torch.tensor([1.0, 0.0, 0.0], dtype=F64)
     m, s, w = (mt.means @ u).numpy(), torch.sqrt(mt.covs[:, 0, 0]).numpy(), mt.weights.numpy()
     pval = stats.kstest((xt @ u).numpy(), lambda y: (w * stats.norm.cdf((y[:, None] - m) / s)).sum(1)).pvalue
@@ -173,10 +173,10 @@ def test_tiny_covariances_and_t_zero() -> None:
     x = torch.tensor([[1e-6, 0.0]], dtype=F64)
     t0 = torch.zeros(1, dtype=F64)
     expected = math.log(0.5) - math.log(2 * math.pi * 1e-12) - 0.5  # the other component adds e^-1e12·…: nothing
-    assert float(gm.marginal_log_prob(x, t0, sd.VPSDE())) == pytest.approx(expected, rel=1e-14)
+    assert float(gm.marginal_log_prob(sd.VPSDE(), x, t0)) == pytest.approx(expected, rel=1e-14)
     assert float(gm.log_prob(x)) == pytest.approx(expected, rel=1e-14)
     # |score| = 1e6 here; the zero component is exact to round-off relative to that
-    torch.testing.assert_close(gm.marginal_score(x, t0, sd.VPSDE()), -x / 1e-12, rtol=1e-12, atol=1e-12 * 1e6)
+    torch.testing.assert_close(gm.marginal_score(sd.VPSDE(), x, t0), -x / 1e-12, rtol=1e-12, atol=1e-12 * 1e6)
 
 
 def test_works_for_image_shaped_inputs_and_float32() -> None:
@@ -185,7 +185,7 @@ def test_works_for_image_shaped_inputs_and_float32() -> None:
     score_fn = gm.score_fn(sd.VPSDE())
     s = score_fn(x, torch.full((4,), 0.5))
     assert s.shape == x.shape and s.dtype == torch.float32
-    s64 = gm.marginal_score(x.double().reshape(4, 12), torch.full((4,), 0.5, dtype=F64), sd.VPSDE())
+    s64 = gm.marginal_score(sd.VPSDE(), x.double().reshape(4, 12), torch.full((4,), 0.5, dtype=F64))
     torch.testing.assert_close(s.reshape(4, 12).double(), s64, rtol=1e-6, atol=1e-6)
 
 
@@ -200,7 +200,7 @@ def test_marginal_matches_monte_carlo_in_16_dimensions() -> None:
     for sde in (sd.VPSDE(), sd.SubVPSDE(), sd.VESDE()):
         for t in (0.1, 0.5, 0.9):
             xt = sde.perturb(gm.sample(n, g), t, torch.randn(n, d, dtype=F64, generator=g))
-            mt = gm.marginal(sde, t)
+            mt = gm.marginal_mixture(sde, t)
             c = xt - xt.mean(0)
             assert bool(((xt.mean(0) - mt.mean).abs() < 5 * c.std(0) / math.sqrt(n)).all())
             cov = c.T @ c / n

@@ -106,11 +106,11 @@ def test_the_heat_sde_closed_forms_agree_with_the_generic_derivation() -> None:
 @pytest.mark.parametrize("name", list(CASES))
 def test_forward_density_is_the_analytic_marginal_to_round_off(name: str) -> None:
     sde, t = CASES[name]
-    p0 = density(GM.marginal(sde, 0.0), WIDE)
+    p0 = density(GM.marginal_mixture(sde, 0.0), WIDE)
     out = heat.forward_density(sde, p0, WIDE, t)
     scale = float(heat.time_change(sde, t).scale)
     assert out.grid == WIDE.scaled(scale)
-    exact = density(GM.marginal(sde, t), out.grid)
+    exact = density(GM.marginal_mixture(sde, t), out.grid)
     assert np.abs(out.values - exact).max() <= 1e-12, np.abs(out.values - exact).max()
     assert math.isclose(float(out.grid.integrate(out.values)), 1.0, rel_tol=1e-13)
 
@@ -123,7 +123,7 @@ def test_forward_density_by_crank_nicolson_converges_to_the_marginal_at_second_o
     for n in sizes:
         grid = heat.Grid((n, n), (-10, 10), "neumann")
         out = heat.forward_density(sde, density(GM, grid), grid, t, method="crank_nicolson", dt=tau * 10 / n)
-        errors.append(np.abs(out.values - density(GM.marginal(sde, t), out.grid)).max())
+        errors.append(np.abs(out.values - density(GM.marginal_mixture(sde, t), out.grid)).max())
     order = float(np.polyfit(np.log(sizes), -np.log(errors), 1)[0])
     assert 1.9 < order < 2.1, (order, errors)
 
@@ -134,7 +134,7 @@ def test_forward_perturbed_samples_follow_the_grid_density(name: str) -> None:
     density integrated over 8 × 8 blocks of cells; and the same test rejects the density at a wrong time."""
     sde, t = CASES[name]
     grid = heat.Grid((96, 96), (-6, 6), "neumann")
-    p0 = density(GM.marginal(sde, 0.0), grid)
+    p0 = density(GM.marginal_mixture(sde, 0.0), grid)
     n = 40_000
     g = torch.Generator().manual_seed(11)
     x0 = GM.sample(n, g)
@@ -159,8 +159,8 @@ def test_forward_perturbed_samples_follow_the_grid_density(name: str) -> None:
 @pytest.mark.parametrize("name", ["vp", "ve"])
 def test_score_field_matches_the_exact_score_on_the_cells(name: str) -> None:
     sde, t = CASES[name]
-    out = heat.forward_density(sde, density(GM.marginal(sde, 0.0), WIDE), WIDE, t)
-    exact = GM.marginal(sde, t).score(torch.from_numpy(out.grid.points())).numpy().T.reshape(2, *WIDE.shape)
+    out = heat.forward_density(sde, density(GM.marginal_mixture(sde, 0.0), WIDE), WIDE, t)
+    exact = GM.marginal_mixture(sde, t).score(torch.from_numpy(out.grid.points())).numpy().T.reshape(2, *WIDE.shape)
     where = out.values > 1e-6 * out.values.max()
     spectral = heat.score_field(out.values, out.grid)
     assert np.abs(spectral - exact)[:, where].max() < 1e-8
@@ -173,8 +173,8 @@ def test_finite_difference_scores_are_second_order() -> None:
     errors = []
     for n in (80, 160, 320):
         grid = heat.Grid((n, n), (-10, 10), "neumann")
-        fd = heat.forward_density(sde, density(GM.marginal(sde, 0.0), grid), grid, t)
-        ex = GM.marginal(sde, t).score(torch.from_numpy(fd.grid.points())).numpy().T.reshape(2, n, n)
+        fd = heat.forward_density(sde, density(GM.marginal_mixture(sde, 0.0), grid), grid, t)
+        ex = GM.marginal_mixture(sde, t).score(torch.from_numpy(fd.grid.points())).numpy().T.reshape(2, n, n)
         inner = fd.values > 1e-3 * fd.values.max()
         errors.append(np.abs(heat.score_field(fd.values, fd.grid, gradient="finite_difference") - ex)[:, inner].max())
     order = math.log2(errors[0] / errors[1]), math.log2(errors[1] / errors[2])
@@ -184,9 +184,9 @@ def test_finite_difference_scores_are_second_order() -> None:
 def test_score_fn_interpolates_the_exact_score_with_second_order_error() -> None:
     torch.set_num_threads(1)
     sde, t = CASES["vp"]
-    x = GM.marginal(sde, t).sample(2000, torch.Generator().manual_seed(0))
+    x = GM.marginal_mixture(sde, t).sample(2000, torch.Generator().manual_seed(0))
     tt = torch.full((2000,), t, dtype=F64)
-    exact = GM.marginal_score(x, tt, sde)
+    exact = GM.marginal_score(sde, x, tt)
     errors = []
     for n in (80, 160):
         grid = heat.Grid((n, n), (-14, 14), "neumann")
@@ -225,7 +225,7 @@ def test_the_grid_score_drives_the_probability_flow_as_well_as_the_exact_score()
     torch.set_num_threads(1)
     sde = heat.HeatSDE(T=0.5)
     p0 = density(RING, RING_GRID)
-    x_T = RING.marginal(sde, sde.T).sample(2000, torch.Generator().manual_seed(1))
+    x_T = RING.marginal_mixture(sde, sde.T).sample(2000, torch.Generator().manual_seed(1))
     runs = {name: sd.sample(fn, sde, x_T, "heun", 60, t_min=1e-3, denoise=False).samples
             for name, fn in (("grid", heat.score_fn(sde, p0, RING_GRID)), ("exact", RING.score_fn(sde)))}
     rms = float((runs["grid"] - runs["exact"]).norm(dim=1).pow(2).mean().sqrt())
@@ -264,7 +264,7 @@ def test_the_probability_flow_is_stable_where_the_backward_heat_equation_explode
     assert not np.isfinite(amplification) or amplification > 1e100
     # the probability-flow ODE with the grid score: the same-size perturbation of x_T stays that size
     fn = heat.score_fn(sde, p0, RING_GRID)
-    x_T = RING.marginal(sde, sde.T).sample(500, torch.Generator().manual_seed(6))
+    x_T = RING.marginal_mixture(sde, sde.T).sample(500, torch.Generator().manual_seed(6))
     a = sd.sample(fn, sde, x_T, "heun", 40, denoise=False).samples
     b = sd.sample(fn, sde, x_T + 1e-12, "heun", 40, denoise=False).samples
     assert float((a - b).abs().max()) < 1e-10
@@ -348,7 +348,7 @@ def test_many_forward_perturbed_samples_follow_the_grid_density(name: str) -> No
     n = 400_000
     g = torch.Generator().manual_seed(12)
     x_t = sde.perturb(GM.sample(n, g), t, torch.randn(n, 2, dtype=F64, generator=g)).numpy()
-    out = heat.forward_density(sde, density(GM.marginal(sde, 0.0), grid), grid, t)
+    out = heat.forward_density(sde, density(GM.marginal_mixture(sde, 0.0), grid), grid, t)
     coarse = heat.Grid((24, 24), out.grid.bounds, "neumann")
     expected = (out.values * out.grid.cell_volume).reshape(24, 8, 24, 8).sum(axis=(1, 3)).ravel() * n
     observed = coarse.histogram(x_t).ravel() * n * coarse.cell_volume
@@ -365,9 +365,9 @@ def test_reverse_heat_flow_under_other_sdes_recovers_the_initial_density(name: s
     torch.set_num_threads(1)
     sde = {"ve": sd.VESDE(0.01, 2.0), "vp_gentle": sd.VPSDE(0.1, 2.0), "subvp": sd.SubVPSDE(0.1, 2.0)}[name]
     grid = heat.Grid((96, 96), (-6, 6), "neumann")
-    p0 = density(RING.marginal(sde, 0.0), grid)
+    p0 = density(RING.marginal_mixture(sde, 0.0), grid)
     n = 10_000
     out = heat.reverse_heat_flow(sde, p0, grid, n, method=method, steps=steps, t_min=1e-3,
                                  generator=torch.Generator().manual_seed(7))
-    exact = RING.marginal(sde, 0.0).sample(n, torch.Generator().manual_seed(8))
+    exact = RING.marginal_mixture(sde, 0.0).sample(n, torch.Generator().manual_seed(8))
     assert coarse_tv(out.samples, p0) < 1.3 * coarse_tv(exact, p0)

@@ -2,11 +2,11 @@
 
 What is compared, and why at t_min: the probability-flow ODE starts at t_min, so what ``log_likelihood`` computes
 is log p_{t_min}(x), the density of the marginal at t_min (the data convolved with N(0, σ(t_min)² I) and scaled by
-α(t_min)), not the data density at t = 0. ``gm.marginal_log_prob(x, t_min, sde)`` is that density exactly.
+α(t_min)), not the data density at t = 0. ``gm.marginal_log_prob(sde, x, t_min)`` is that density exactly.
 
 The error has two parts, tested separately:
 - the ODE solve (integration of x and of ∫∇·h): isolated by replacing the prior with the exact p_T at the same end
-  point z, ``delta_logp + gm.marginal_log_prob(z, T, sde)``;
+  point z, ``delta_logp + gm.marginal_log_prob(sde, z, T)``;
 - the prior N(0, prior_std² I) in place of p_T, a property of the SDE, not of the solver (under VP β 0.1→20,
   α(1) = √ᾱ(1) = 6.6e-3, so log p_T(z) - log N(z; 0, I) ≈ α(1) zᵀ E[μ | z], of order 0.01–0.1 nats).
 
@@ -73,10 +73,10 @@ def test_exact_trace_matches_the_analytic_density_on_aniso16() -> None:
     x = points(ANISO, 64)
     score = Counted(ANISO.score_fn(VP))
     r = sd.log_likelihood(score, VP, x, trace="exact", rtol=1e-5, atol=1e-5, t_min=T_MIN)
-    exact = ANISO.marginal_log_prob(x, T_MIN, VP)
+    exact = ANISO.marginal_log_prob(VP, x, T_MIN)
     d = ANISO.dim
     full = (r.logp - exact).abs().mean().item() / d
-    ode = (r.delta_logp + ANISO.marginal_log_prob(r.z, VP.T, VP) - exact).abs().mean().item() / d
+    ode = (r.delta_logp + ANISO.marginal_log_prob(VP, r.z, VP.T) - exact).abs().mean().item() / d
     print(f"\naniso16 exact trace: mean |err|/d = {full:.3e} nats (ODE part {ode:.3e}), nfe = {r.nfe}")
     assert full <= 9e-4  # ≤ 1e-3, the goal; about 2x the measured 4.36e-4
     assert ode <= 1e-4  # about 4x the measured 2.6e-5
@@ -100,8 +100,8 @@ def test_exact_trace_ode_part_on_small_mixtures(name: str, d: int) -> None:
     gm = random_mixture(3, d, seed=d)
     x = points(gm, 16)
     r = sd.log_likelihood(gm.score_fn(sde), sde, x, rtol=1e-5, atol=1e-5, t_min=T_MIN)
-    exact = gm.marginal_log_prob(x, T_MIN, sde)
-    p_T = gm.marginal_log_prob(r.z, sde.T, sde)
+    exact = gm.marginal_log_prob(sde, x, T_MIN)
+    p_T = gm.marginal_log_prob(sde, r.z, sde.T)
     ode_err = (r.delta_logp + p_T - exact).abs()
     assert ode_err.mean().item() / d <= (1e-3 if name == "vp_cosine" else 2e-4)
     # logp - exact = (prior - log p_T)(z) + ODE error: the mismatch is a property of the SDE, known exactly here
@@ -112,7 +112,7 @@ def test_float32_input_gives_float32_and_the_same_accuracy() -> None:
     x = points(ANISO, 16)
     r = sd.log_likelihood(ANISO.score_fn(VP), VP, x.float())
     assert r.logp.dtype == torch.float32 and r.z.dtype == torch.float32
-    err = (r.logp.double() - ANISO.marginal_log_prob(x, T_MIN, VP)).abs().mean().item() / ANISO.dim
+    err = (r.logp.double() - ANISO.marginal_log_prob(VP, x, T_MIN)).abs().mean().item() / ANISO.dim
     assert err <= 1e-3
 
 
@@ -130,7 +130,7 @@ def test_other_adaptive_solvers(solver: str) -> None:
     gm = random_mixture(2, 2, seed=5)
     x = points(gm, 8)
     r = sd.log_likelihood(gm.score_fn(VP), VP, x, solver=solver, rtol=1e-6, atol=1e-6)
-    ode = (r.delta_logp + gm.marginal_log_prob(r.z, 1.0, VP) - gm.marginal_log_prob(x, T_MIN, VP)).abs()
+    ode = (r.delta_logp + gm.marginal_log_prob(VP, r.z, 1.0) - gm.marginal_log_prob(VP, x, T_MIN)).abs()
     assert ode.max().item() <= 1e-4
 
 
@@ -173,7 +173,7 @@ def test_hutchinson_per_point_error_for_1_and_8_probes_on_aniso16() -> None:
     error is 1/√8 = 0.354 of the 1-probe one, within the noise of a 128-point estimate. Measured: Rademacher
     3.87 / 1.20 nats RMS (0.242 / 0.075 nats per dimension; ratio 0.31), Gaussian 29.9 / 11.9 nats."""
     x = points(ANISO, 128)
-    exact = ANISO.marginal_log_prob(x, T_MIN, VP)
+    exact = ANISO.marginal_log_prob(VP, x, T_MIN)
     rms = {}
     for k in (1, 8):
         r = sd.log_likelihood(ANISO.score_fn(VP), VP, x, trace="hutchinson", probes=k,
@@ -227,7 +227,7 @@ def test_bits_per_dim_matches_the_change_of_variables_with_the_oracle() -> None:
     u = torch.rand(images.shape, generator=torch.Generator().manual_seed(7), dtype=F64)
     x = 2 * (images.to(F64) + u) / 256 - 1
     D = 4
-    exact = -(gm.marginal_log_prob(x, T_MIN, VP) + D * math.log(2 / 256)) / (D * math.log(2))
+    exact = -(gm.marginal_log_prob(VP, x, T_MIN) + D * math.log(2 / 256)) / (D * math.log(2))
     assert bpd.shape == (16,) and bpd.dtype == F64
     torch.testing.assert_close(bpd, exact, rtol=0, atol=5e-4)  # 255-for-256 would be off by log2(256/255) = 5.6e-3
 
@@ -243,7 +243,7 @@ def test_bits_per_dim_estimates_the_discrete_probability_of_the_pixels() -> None
     images = images_from(gm, n_img, seed=3)
     bpd = sd.bits_per_dim(gm.score_fn(VP), VP, images.repeat_interleave(reps, 0),
                           generator=torch.Generator().manual_seed(1), dtype=F64)
-    mt = gm.marginal(VP, T_MIN)
+    mt = gm.marginal_mixture(VP, T_MIN)
     lo = images.reshape(n_img, 1, D).to(F64) / 128 - 1
     std = mt.covs.diagonal(dim1=1, dim2=2).sqrt()[None]
     ndtr = torch.special.ndtr
@@ -297,14 +297,14 @@ BAD = [
     ("probes-float", ll(probes=2.0), TypeError, r"probes must be an int; got float"),
     ("rtol", ll(rtol=0.0), ValueError, r"rtol must be a finite number > 0; got 0.0"),
     ("atol", ll(atol=-1e-5), ValueError, r"atol must be a finite number > 0; got -1e-05"),
-    ("t_min-0", ll(t_min=0.0), ValueError, r"t_min must lie in \(0, T\) = \(0, 1\); got 0.0"),
-    ("t_min-T", ll(t_min=1.0), ValueError, r"t_min must lie in \(0, T\).*got 1.0"),
-    ("t_min-neg", ll(t_min=-1e-3), ValueError, r"t_min must lie in \(0, T\).*got -0.001"),
-    ("t_min-nan", ll(t_min=math.nan), ValueError, r"t_min must lie in \(0, T\).*got nan"),
+    ("t_min-0", ll(t_min=0.0), ValueError, r"t_min must lie in \(0, 1\); got 0.0"),
+    ("t_min-T", ll(t_min=1.0), ValueError, r"t_min must lie in \(0, 1\).*got 1.0"),
+    ("t_min-neg", ll(t_min=-1e-3), ValueError, r"t_min must lie in \(0, 1\).*got -0.001"),
+    ("t_min-nan", ll(t_min=math.nan), ValueError, r"t_min must lie in \(0, 1\).*got nan"),
     ("t_min-str", ll(t_min="1e-5"), TypeError, r"t_min must be a real number; got str"),
     ("generator", ll(generator=0), TypeError, r"generator must be a torch.Generator or None; got int"),
     ("score-shape", ll(score_fn=lambda x, t: x[:, :1] * 1.0), ValueError,
-     r"score_fn\(x, t\) must return the shape of x, \(3, 2\); got \(3, 1\) at t = 1e-05"),
+     r"score_fn\(x, t\) must return a tensor of the shape of x, \(3, 2\); got \(3, 1\) at t = 1e-05"),
     ("score-type", ll(score_fn=lambda x, t: 0.0), TypeError, r"must return a torch.Tensor.*got float at t = 1e-05"),
     ("score-dtype", ll(score_fn=lambda x, t: x.float()), TypeError, r"must return x's dtype, torch.float64; got "
      r"torch.float32 at t = 1e-05"),

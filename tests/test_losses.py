@@ -49,10 +49,10 @@ def test_every_parameterization_trains_the_same_eps_objective(predicts: str) -> 
     x0 = gm.sample(128, torch.Generator().manual_seed(1))
 
     def eps_net(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return gm.marginal_eps(x, t, sde) + 0.1 * torch.sin(x)
+        return gm.marginal_eps(sde, x, t) + 0.1 * torch.sin(x)
 
     def other(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        return sd.convert(eps_net(x, t), x, t, sde, source="eps", target=predicts)
+        return sd.convert(sde, eps_net(x, t), x, t, source="eps", target=predicts)
 
     a = dsm_loss(eps_net, sde, x0, generator=torch.Generator().manual_seed(2), reduction="none")
     b = dsm_loss(other, sde, x0, predicts=predicts, generator=torch.Generator().manual_seed(2), reduction="none")
@@ -71,7 +71,7 @@ def test_dsm_is_an_unbiased_estimate_of_explicit_score_matching(name: str) -> No
     t, _ = DSMLoss(t_min=0.05).sample_times(sde, n, torch.Generator().manual_seed(5))
     noise = torch.randn(n, 2, generator=torch.Generator().manual_seed(6), dtype=F64)
     x_t = sde.perturb(x0, t, noise)
-    eps_star = gm.marginal_eps(x_t, t, sde)
+    eps_star = gm.marginal_eps(sde, x_t, t)
     h = 0.3 * torch.sin(2 * x_t) + 0.1
 
     cross = 2 * (h * (eps_star - noise)).mean(1)

@@ -33,8 +33,8 @@ def test_conversions_round_trip(name: str, seed: int, t: float, source: str, tar
     x0, eps = _batch(seed)
     tt = torch.full((6,), t, dtype=F64)
     xt = sde.perturb(x0, tt, eps)
-    pred = sd.convert(eps, xt, tt, sde, source="eps", target=source)
-    back = sd.convert(sd.convert(pred, xt, tt, sde, source=source, target=target), xt, tt, sde,
+    pred = sd.convert(sde, eps, xt, tt, source="eps", target=source)
+    back = sd.convert(sde, sd.convert(sde, pred, xt, tt, source=source, target=target), xt, tt,
                       source=target, target=source)
     torch.testing.assert_close(back, pred, rtol=1e-10, atol=1e-10)
 
@@ -48,13 +48,13 @@ def test_conversions_give_the_true_targets(name: str) -> None:
     t = torch.linspace(0.05, 1.0, 6, dtype=F64)
     xt = sde.perturb(x0, t, eps)
     a, s = (sd.append_dims(c, xt.ndim) for c in sde.marginal(t))
-    torch.testing.assert_close(sd.convert(eps, xt, t, sde, source="eps", target="x0"), x0, rtol=1e-10, atol=1e-10)
-    torch.testing.assert_close(sd.convert(eps, xt, t, sde, source="eps", target="v"), a * eps - s * x0)
+    torch.testing.assert_close(sd.convert(sde, eps, xt, t, source="eps", target="x0"), x0, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(sd.convert(sde, eps, xt, t, source="eps", target="v"), a * eps - s * x0)
     x = xt.clone().requires_grad_(True)
     log_q = -0.5 * (((x - a * x0) / s) ** 2).sum()
     (true_score,) = torch.autograd.grad(log_q, x)
-    torch.testing.assert_close(sd.convert(eps, xt, t, sde, source="eps", target="score"), true_score)
-    torch.testing.assert_close(sd.convert(eps, xt, t, sde, source="eps", target="score"), -eps / s)
+    torch.testing.assert_close(sd.convert(sde, eps, xt, t, source="eps", target="score"), true_score)
+    torch.testing.assert_close(sd.convert(sde, eps, xt, t, source="eps", target="score"), -eps / s)
 
 
 def test_v_is_the_velocity_of_the_vp_path() -> None:
@@ -64,7 +64,7 @@ def test_v_is_the_velocity_of_the_vp_path() -> None:
     t = torch.tensor(0.4, dtype=F64)
     a, s = sde.marginal(t)
     phi = torch.atan2(s, a)
-    v = sd.convert(eps, sde.perturb(x0, t, eps), t, sde, source="eps", target="v")
+    v = sd.convert(sde, eps, sde.perturb(x0, t, eps), t, source="eps", target="v")
     torch.testing.assert_close(v, -torch.sin(phi) * x0 + torch.cos(phi) * eps)
 
 
@@ -76,16 +76,16 @@ def test_score_model_wraps_an_eps_network() -> None:
 
     class OracleEps(torch.nn.Module):
         def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-            return gm.marginal_eps(x, t, sde)
+            return gm.marginal_eps(sde, x, t)
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(16, 4, dtype=F64, generator=g)
     t = torch.rand(16, dtype=F64, generator=g) * 0.9 + 0.05
-    exact = gm.marginal_score(x, t, sde)
+    exact = gm.marginal_score(sde, x, t)
     for kind in KINDS:
         class Net(torch.nn.Module):
             def forward(self, x: torch.Tensor, t: torch.Tensor, kind: str = kind) -> torch.Tensor:
-                return sd.convert(gm.marginal_eps(x, t, sde), x, t, sde, source="eps", target=kind)
+                return sd.convert(sde, gm.marginal_eps(sde, x, t), x, t, source="eps", target=kind)
 
         model = sd.ScoreModel(Net(), sde, predicts=kind)
         torch.testing.assert_close(model(x, t), exact, rtol=1e-9, atol=1e-9)

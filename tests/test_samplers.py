@@ -608,7 +608,7 @@ def test_unknown_grid_lists_the_valid_ones() -> None:
         call(grid="cosine")
     for name in sd.GRIDS:
         assert repr(name) in str(err.value)
-    with pytest.raises(ValueError, match="kind"):
+    with pytest.raises(ValueError, match="grid"):
         sd.time_grid(VP, 10, "cosine")
 
 
@@ -684,8 +684,10 @@ def test_bad_sde_score_fn_x_T_and_callback() -> None:
         call(sde="vp")
     with pytest.raises(TypeError, match="score_fn"):
         call(score_fn=3)
-    with pytest.raises(ValueError, match="x_T"):
+    with pytest.raises(TypeError, match="x_T"):
         call(shape_or_x_T=torch.zeros(3, 2, dtype=torch.long))
+    with pytest.raises(ValueError, match="x_T"):
+        call(shape_or_x_T=torch.tensor(1.0))
     with pytest.raises(TypeError, match="callback"):
         call(callback=3)
 
@@ -702,7 +704,7 @@ def test_score_fn_of_the_wrong_shape_is_refused_naming_the_time(method: str, opt
     with pytest.raises(ValueError, match=r"shape of x, \(3, 2\); got \(3, 1\)") as err:
         call(method=method, score_fn=lambda x, t: x[:, :1], **options)
     assert message_time(str(err.value)) == 1.0
-    with pytest.raises(ValueError, match="got ndarray"):
+    with pytest.raises(TypeError, match="got ndarray"):
         call(method=method, score_fn=lambda x, t: x.numpy(), **options)
     seen: list[float] = []
 
@@ -721,8 +723,9 @@ def test_score_fn_of_the_wrong_shape_is_refused_naming_the_time(method: str, opt
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
 @pytest.mark.parametrize(("method", "options"), case_params(METHOD_CASES))
 def test_non_finite_score_is_refused_naming_the_time(method: str, options: dict[str, Any], bad: float) -> None:
-    """A score that turns non-finite once t < 0.5 (in one entry only): the sampler stops at that evaluation and the
-    error gives the time (to the 6 digits it prints; the score sees t in float32, hence rel 1e-5)."""
+    """A score that turns non-finite once t < 0.5 (in one entry only): the error gives the time of the first non-finite
+    evaluation (to the 6 digits it prints; the score sees t in float32, hence rel 1e-5). The check waits for the
+    device once, at the end of the run, not at every evaluation, so the sampler runs on to its end."""
     seen: list[float] = []
 
     def score(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -735,7 +738,7 @@ def test_non_finite_score_is_refused_naming_the_time(method: str, options: dict[
 
     with pytest.raises(ValueError, match="non-finite") as err:
         call(method=method, score_fn=score, **options)
-    assert len(seen) == 1
+    assert len(seen) >= 1
     assert message_time(str(err.value)) == pytest.approx(seen[0], rel=1e-5)
 
 
@@ -768,5 +771,5 @@ def test_ancestral_on_the_ddpm_grid_is_ho_et_al_algorithm_2() -> None:
 @pytest.mark.parametrize(("method", "options"), [("ddim", {"eta": True}), ("pc", {"snr": True}),
                                                  ("ode", {"rtol": True}), ("ode", {"atol": False})])
 def test_a_bool_is_not_a_number_option(method: str, options: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match=next(iter(options))):
+    with pytest.raises(TypeError, match=next(iter(options))):
         call(method=method, **options)

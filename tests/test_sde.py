@@ -118,7 +118,7 @@ def test_prior_is_the_marginal_at_T_for_standard_normal_data(name: str) -> None:
     sde = SDES[name]
     gm = sd.GaussianMixture(torch.ones(1, dtype=F64), torch.zeros(1, 3, dtype=F64), torch.eye(3, dtype=F64)[None])
     z = sde.prior_sample((50, 3), generator=torch.Generator().manual_seed(0), dtype=F64)
-    gap = (sde.prior_logp(z) - gm.marginal_log_prob(z, 1.0, sde)).abs().max()
+    gap = (sde.prior_logp(z) - gm.marginal_log_prob(sde, z, 1.0)).abs().max()
     if name.startswith("vp"):
         assert float(gap) < 1e-12
     else:
@@ -129,10 +129,10 @@ def _fokker_planck_residual(sde: sd.SDE, probability_flow: bool, t: float, score
     """max |∂p/∂t - RHS| over points, for RHS = -∇·(b p) - c ½g² ∇²p with b the reverse drift and
     c = 1 for the reverse SDE (so RHS is the forward Fokker–Planck operator), 0 for the ODE."""
     gm = random_mixture(3, 2, seed=11)
-    x = gm.marginal(sde, t).sample(64, torch.Generator().manual_seed(5)).requires_grad_(True)
+    x = gm.marginal_mixture(sde, t).sample(64, torch.Generator().manual_seed(5)).requires_grad_(True)
     exact = gm.score_fn(sde)
     rev = sde.reverse(lambda x, t: score_sign * exact(x, t), probability_flow=probability_flow)
-    p = torch.exp(gm.marginal_log_prob(x, t, sde))
+    p = torch.exp(gm.marginal_log_prob(sde, x, t))
     flux = rev.drift(x, t) * p[:, None]  # b p
     div = sum(torch.autograd.grad(flux[:, j].sum(), x, create_graph=True)[0][:, j] for j in range(2))
     (grad_p,) = torch.autograd.grad(p.sum(), x, create_graph=True)
@@ -141,7 +141,7 @@ def _fokker_planck_residual(sde: sd.SDE, probability_flow: bool, t: float, score
     rhs = -div - (0.0 if probability_flow else 0.5 * g2 * lap)
     h = 1e-5
     xd = x.detach()
-    p_plus, p_minus = (torch.exp(gm.marginal_log_prob(xd, t + s * h, sde)) for s in (1, -1))
+    p_plus, p_minus = (torch.exp(gm.marginal_log_prob(sde, xd, t + s * h)) for s in (1, -1))
     dp_dt = (p_plus - p_minus) / (2 * h)
     return float((dp_dt - rhs.detach()).abs().max() / p.detach().abs().max())
 

@@ -1,12 +1,9 @@
-r"""One entry point, `sample`, for every sampler; each method is a short function in its own module.
+r"""One entry point, `sample`, for every sampler; each method is a short function in the module of its family
+(`ancestral.py`, `stochastic.py`, `deterministic.py`, `multistep.py`), registered by name in `METHODS`.
 
-    ancestral       DDPM ancestral sampling (Ho et al. 2020) on any grid          ancestral.py
-    ddim            DDIM with η (Song, Meng & Ermon 2021)                          ancestral.py
-    euler_maruyama  the reverse-time SDE (Song et al. 2021)                        stochastic.py
-    pc              predictor–corrector, Langevin corrector (Song et al. 2021)      stochastic.py
-    ode             the probability-flow ODE through torchdiffeq                    deterministic.py
-    heun            2nd-order deterministic (Karras et al. 2022, Algorithm 1)       deterministic.py
-    dpm_solver      multistep DPM-Solver++ of order 2 or 3 (Lu et al. 2022)         multistep.py
+The methods, generated from `METHODS` (each function's first docstring line and its options):
+
+{methods}
 
 and `inpaint` (inpainting.py): the reverse SDE with known pixels replaced by forward-perturbed data.
 
@@ -25,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_choice, check_int, check_positive_float
+from scoresde._utils import check_bool, check_callable, check_choice, check_int, check_sde, check_t_min
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.ancestral import ancestral, ddim
 from scoresde.samplers.deterministic import ODE_SOLVERS, heun, ode
@@ -33,9 +30,10 @@ from scoresde.samplers.inpainting import INPAINT_METHODS, inpaint
 from scoresde.samplers.multistep import dpm_solver
 from scoresde.samplers.stochastic import euler_maruyama, pc
 from scoresde.sde import SDE, ScoreFn
-from scoresde.timesteps import GRIDS, check_grid, time_grid
+from scoresde.timesteps import check_grid, time_grid
 
-__all__ = ["INPAINT_METHODS", "METHODS", "ODE_SOLVERS", "SampleResult", "inpaint", "sample"]
+__all__ = ["INPAINT_METHODS", "METHODS", "ODE_SOLVERS", "SampleResult", "inpaint", "method_options", "method_table",
+           "sample"]
 
 METHODS: dict[str, Callable[..., Tensor]] = {
     "ancestral": ancestral,
@@ -47,7 +45,8 @@ METHODS: dict[str, Callable[..., Tensor]] = {
     "dpm_solver": dpm_solver,
 }
 """The methods of `sample`, by name. Each is `fn(model, sde, x, ts, *, generator, on_step, **options) -> x`,
-a short function that follows its paper's algorithm; add one here to make it a `method`."""
+a short function that follows its paper's algorithm; add one here to make it a `method` (the tables of `sample`'s
+docstring and of docs/samplers.md are generated from this registry by `method_table`)."""
 
 
 def method_options(method: str) -> tuple[str, ...]:
@@ -60,10 +59,32 @@ def method_options(method: str) -> tuple[str, ...]:
 
     Returns:
         The option names, in signature order (empty for a method without options).
+
+    Raises:
+        ValueError: if `method` is not a key of `METHODS` (the error lists them).
     """
+    check_choice(method, "method", METHODS)
     common = {"model", "sde", "x", "ts", "generator", "on_step"}
     params = inspect.signature(METHODS[method]).parameters
     return tuple(name for name in params if name not in common)
+
+
+def method_table() -> str:
+    """The methods of `sample` as a Markdown table, generated from `METHODS`: each method's name, the first line of
+    its docstring, and its options with their defaults.
+
+    `sample`'s docstring and the page docs/samplers.md show this table, so a new method documents itself.
+
+    Returns:
+        The table, one row per method, in the order of `METHODS`.
+    """
+    rows = ["| `method` | what it does | options (defaults) |", "|---|---|---|"]
+    for name, fn in METHODS.items():
+        summary = (inspect.getdoc(fn) or "").splitlines()[0].replace("|", "\\|")
+        params = inspect.signature(fn).parameters
+        options = ", ".join(f"`{p}={params[p].default!r}`" for p in method_options(name)) or "none"
+        rows.append(f"| `{name}` | {summary} | {options} |")
+    return "\n".join(rows)
 
 
 @dataclass(frozen=True)
@@ -107,16 +128,10 @@ def sample(
 
         dx = [f(t) x - g(t)² s(x, t)] dt + g(t) dw̄,        dx/dt = f(t) x - ½ g(t)² s(x, t),
 
-    and with `denoise=True` ends with Tweedie's `x̂_0 = (x + σ² s)/α` at `t_min`. One step from t to s, with
-    `x̂_0 = (x_t + σ_t² s)/α_t`, `ε̂ = -σ_t s`, `Δ = t - s`, `h = λ_s - λ_t`, `λ = log(α/σ)`, `z ~ N(0, I)`:
+    and with `denoise=True` ends with Tweedie's `x̂_0 = (x + σ² s)/α` at `t_min`. The methods (generated from
+    `METHODS` by `method_table`; each method's docstring gives its update):
 
-        ancestral       x_s ~ q(x_s | x_t, x̂_0), the Gaussian posterior of the forward kernel
-        ddim            x_s = α_s x̂_0 + √(σ_s² - c²) ε̂ + c z,   c = η τ
-        euler_maruyama  x_s = x_t - [f x_t - g² s] Δ + g √Δ z
-        pc              the same predictor, then Langevin steps x ← x + ε s(x, s) + √(2ε) z at s
-        ode             the probability-flow ODE, by torchdiffeq
-        heun            Heun on dy/dσ̃ = (y - x̂_0)/σ̃,   y = x/α,  σ̃ = σ/α
-        dpm_solver      x_s = (σ_s/σ_t) x_t + α_s [c₁(h) x̂_0 + c₂(h) x̂_0' + …],   c₁ = 1 - e^{-h}, …
+    {methods}
 
     docs/samplers.md gives each method's algorithm in full and when to use which.
 
@@ -124,8 +139,7 @@ def sample(
         score_fn: `score_fn(x, t) ≈ ∇ₓ log p_t(x)` with t of shape `(batch,)`.
         sde: the forward SDE (`VPSDE`, `SubVPSDE`, `VESDE` or your own).
         shape_or_x_T: a shape `(batch, *dims)`, to start from `sde.prior_sample`, or the starting tensor `x_T`.
-        method: one of `METHODS`: `"ancestral"`, `"ddim"`, `"euler_maruyama"`, `"pc"`, `"ode"`, `"heun"`,
-            `"dpm_solver"`.
+        method: one of `METHODS` (the table above).
         steps: number of grid steps N ≥ 1 (for adaptive `ode` solvers, only the output grid); unused when
             `grid` is a tensor.
         generator: the source of all randomness (prior draw and noise); a fixed seed gives identical results.
@@ -139,8 +153,7 @@ def sample(
         return_trajectory: keep x at every grid time.
         dtype: the dtype of `x_T` when a shape is given.
         device: the device of `x_T` when a shape is given (default: the generator's, else the CPU).
-        **options: the method's own: `eta` (ddim), `snr`, `corrector_steps` (pc), `solver`, `rtol`,
-            `atol` (ode), `order`, `lower_order_final`, `solver_type` (dpm_solver).
+        **options: the method's own (the table above; `method_options(method)` lists them).
 
     Returns:
         A [`SampleResult`][scoresde.samplers.SampleResult] with `samples`, `nfe`, `times` and optionally
@@ -174,25 +187,24 @@ def sample(
         >>> out.samples.shape, out.nfe
         (torch.Size([64, 1]), 11)
     """
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
-    if not callable(score_fn):
-        raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
+    check_sde(sde)
+    check_callable(score_fn, "score_fn", "score_fn(x, t)")
     check_choice(method, "method", METHODS)
     check_int(steps, "steps", minimum=1)
-    t_min = check_positive_float(t_min, "t_min")
-    if t_min >= sde.T:
-        raise ValueError(f"t_min must lie in (0, {sde.T:g}); got {t_min}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable as callback(i, t, x); got {type(callback).__name__}")
+    t_min = check_t_min(t_min, sde.T)
+    if callback is not None:
+        check_callable(callback, "callback", "callback(i, t, x)")
+    check_bool(denoise, "denoise")
+    check_bool(return_trajectory, "return_trajectory")
     if isinstance(grid, str):
-        ts = time_grid(sde, steps, check_choice(grid, "grid", GRIDS), t_min, rho=rho)
+        ts = time_grid(sde, steps, grid, t_min, rho=rho)
     else:
         ts = check_grid(grid, sde.T)
     if isinstance(shape_or_x_T, Tensor):
-        if not shape_or_x_T.is_floating_point() or shape_or_x_T.ndim < 1:
-            raise ValueError(f"x_T must be a floating tensor of shape (batch, *dims); got dtype "
-                             f"{shape_or_x_T.dtype}, shape {tuple(shape_or_x_T.shape)}")
+        if not shape_or_x_T.is_floating_point():
+            raise TypeError(f"x_T must be a floating-point tensor; got dtype {shape_or_x_T.dtype}")
+        if shape_or_x_T.ndim < 1:
+            raise ValueError(f"x_T must have shape (batch, *dims); got shape {tuple(shape_or_x_T.shape)}")
         x = shape_or_x_T
     else:
         x = sde.prior_sample(shape_or_x_T, generator, dtype=dtype, device=device)
@@ -214,4 +226,24 @@ def sample(
     x = METHODS[method](model, sde, x, ts, generator=generator, on_step=on_step, **options)
     if denoise:
         x = model.x0(x, ts[-1])
+    model.raise_if_non_finite()
     return SampleResult(x, model.nfe, ts, torch.stack(path) if return_trajectory else None)
+
+
+
+
+def _with_method_table(doc: str | None) -> str:
+    """`doc` with its line `{methods}` replaced by `method_table()`, indented as that line is."""
+    lines: list[str] = []
+    for line in (doc or "").splitlines():
+        if line.strip() == "{methods}":
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.extend(indent + row for row in method_table().splitlines())
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+# the generated tables; the API pages read them by inspection (docs/api/samplers.md)
+__doc__ = _with_method_table(__doc__)
+sample.__doc__ = _with_method_table(sample.__doc__)

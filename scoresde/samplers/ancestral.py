@@ -13,16 +13,13 @@ level `η τ`, η = 0 deterministic, η = 1 ancestral.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 from torch import Tensor
 
-from scoresde.samplers._model import CountedScore
+from scoresde._utils import check_float
+from scoresde.samplers._model import CountedScore, StepCallback
 from scoresde.sde import SDE
-
-StepCallback = Callable[[int, Tensor, Tensor], None]
-"""`on_step(i, t_i, x_i)`: called by a sampler after step i with the new time and state."""
 
 
 def ancestral(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
@@ -83,20 +80,20 @@ def ddim(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: tor
         `x_{t_min}`, the shape of `x`.
 
     Raises:
-        ValueError: if `eta` is not a number in [0, 1].
+        TypeError: if `eta` is not a real number.
+        ValueError: if `eta` is not in [0, 1].
 
     References:
         Song, Meng & Ermon 2021, "Denoising Diffusion Implicit Models", ICLR, arXiv:2010.02502, eq. 12.
     """
-    if isinstance(eta, bool) or not (isinstance(eta, (int, float)) and 0.0 <= float(eta) <= 1.0):
-        raise ValueError(f"eta must be a number in [0, 1]; got {eta!r}")
+    eta = check_float(eta, "eta", low=0.0, high=1.0)
     for i in range(len(ts) - 1):
         t, s = ts[i], ts[i + 1]
         (alpha_t, sigma_t), (alpha_s, sigma_s) = model.coefficients(t), model.coefficients(s)
         x0 = model.x0(x, t)
         eps = (x - alpha_t * x0) / sigma_t
         _, v = (float(c) for c in sde._transition(s, t))
-        c = float(eta) * v * sigma_s / sigma_t
+        c = eta * v * sigma_s / sigma_t
         x = alpha_s * x0 + math.sqrt(max(sigma_s**2 - c**2, 0.0)) * eps
         if c > 0:
             x = x + c * torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)

@@ -11,19 +11,17 @@ which is linear in y between evaluations of D and so integrates the Gaussian par
 from __future__ import annotations
 
 import torch
-import torchdiffeq
 from torch import Tensor
 
-from scoresde.samplers._model import CountedScore
-from scoresde.samplers.ancestral import StepCallback
+from scoresde._ode import ADAPTIVE_SOLVERS, FIXED_SOLVERS, solve
+from scoresde._utils import check_choice, check_positive_float
+from scoresde.samplers._model import CountedScore, StepCallback
 from scoresde.sde import SDE
 
-FIXED_SOLVERS = ("euler", "midpoint", "rk4", "explicit_adams", "implicit_adams")
-"""The fixed-step torchdiffeq methods: they step along the sampler's grid."""
-ADAPTIVE_SOLVERS = ("dopri5", "dopri8", "bosh3", "fehlberg2", "adaptive_heun")
-"""The adaptive torchdiffeq methods: they choose their own steps to `rtol`/`atol`; the grid says where to report."""
-ODE_SOLVERS = ADAPTIVE_SOLVERS + FIXED_SOLVERS
-"""The torchdiffeq methods that `sample(..., method="ode", solver=...)` accepts: adaptive ones first."""
+ODE_SOLVERS = (*ADAPTIVE_SOLVERS, *FIXED_SOLVERS)
+"""The torchdiffeq methods that `sample(..., method="ode", solver=...)` accepts: the adaptive ones first (they
+choose their own steps to `rtol`/`atol`; the grid says where to report), then the fixed-step ones (they step along
+the grid)."""
 
 
 def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
@@ -31,8 +29,9 @@ def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torc
     r"""The probability-flow ODE `dx/dt = f(t) x - ½ g(t)² s(x, t)` solved by `torchdiffeq.odeint`.
 
     Fixed-step solvers step along the grid `ts`; adaptive ones choose their own steps to `rtol`/`atol` and report
-    x at the grid times. Adaptive steps are made to land on `t_min` (and the first step is fixed at 1% of the
-    interval), so the score is never evaluated outside `[t_min, T]`.
+    x at the grid times. Their first step is Hairer's initial step capped at half the interval, and their steps land
+    on `t_min`, so the score is never evaluated outside `[t_min, T]` (`scoresde._ode.solve`, shared with
+    `log_likelihood`).
 
     Args:
         model: the counted score, giving `score`, `x0 = (x + σ² s)/α` and `coefficients(t) = (α(t), σ(t))`.
@@ -49,7 +48,8 @@ def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torc
         `x_{t_min}`, the shape of `x`.
 
     Raises:
-        ValueError: if `solver` is unknown (the error lists `ODE_SOLVERS`) or a tolerance is not a positive number.
+        TypeError: if a tolerance is not a real number.
+        ValueError: if `solver` is unknown (the error lists `ODE_SOLVERS`) or a tolerance is not finite and positive.
 
     References:
         - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
@@ -57,23 +57,18 @@ def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torc
         - Chen, Rubanova, Bettencourt & Duvenaud 2018, "Neural Ordinary Differential Equations", NeurIPS,
           arXiv:1806.07366 (torchdiffeq).
     """
-    if solver not in ODE_SOLVERS:
-        raise ValueError(f"solver must be one of {', '.join(map(repr, ODE_SOLVERS))}; got {solver!r}")
-    for value, name in ((rtol, "rtol"), (atol, "atol")):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name} must be a number > 0; got {value!r}")
+    check_choice(solver, "solver", ODE_SOLVERS)
+    rtol, atol = check_positive_float(rtol, "rtol"), check_positive_float(atol, "atol")
 
     def velocity(t: Tensor, y: Tensor) -> Tensor:
-        t64 = t.detach().to(device="cpu", dtype=torch.float64)
-        f, g2 = float(sde._drift_coef(t64)), float(sde._g2(t64))
-        return f * y - 0.5 * g2 * model.score(y, t64)
+        t64 = t.detach().to(torch.float64)  # stays on x's device: nothing waits for it
+        return model.flow._drift(y, t64, model.score(y, t64))
 
-    t_out = ts.to(device=x.device, dtype=x.dtype)
-    # adaptive steps must land on t_min: an overshooting step would evaluate the score at t < t_min (even < 0);
-    # a fixed first step (1% of the interval) replaces torchdiffeq's probe, which can reach past t_min too
-    span = float(ts[0] - ts[-1])
-    options = {"step_t": t_out[-1:], "first_step": 0.01 * span} if solver in ADAPTIVE_SOLVERS else {}
-    path = torchdiffeq.odeint(velocity, x, t_out, method=solver, rtol=rtol, atol=atol, options=options)
+    try:
+        path = solve(velocity, x, ts.to(device=x.device, dtype=x.dtype), solver=solver, rtol=rtol, atol=atol)
+    except (AssertionError, RuntimeError):  # an adaptive step size driven to NaN by a non-finite score
+        model.raise_if_non_finite()
+        raise
     for i in range(1, len(ts)):
         on_step(i, ts[i], path[i])
     final: Tensor = path[-1]

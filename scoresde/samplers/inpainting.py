@@ -19,9 +19,17 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_choice, check_finite, check_int, check_positive_float, check_tensor
-from scoresde.samplers._model import CountedScore
-from scoresde.samplers.stochastic import _em_step, _langevin_step
+from scoresde._utils import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_finite,
+    check_int,
+    check_positive_float,
+    check_sde,
+    check_tensor,
+)
+from scoresde.samplers._model import CountedScore, em_step, langevin_step
 from scoresde.sde import SDE, ScoreFn
 from scoresde.timesteps import GRIDS, time_grid
 
@@ -90,7 +98,9 @@ def inpaint(
         The completed images, the shape of `y`, equal to `y` where the mask is 1.
 
     Raises:
-        TypeError: if `sde` is not an `SDE`, `y` not a floating-point tensor, or `mask` not a tensor.
+        TypeError: if `sde` is not an `SDE`, `score_fn` not callable, `y` not a floating-point tensor, `mask` not a
+            tensor, `steps` or `corrector_steps` not an int, `snr` or `t_min` not a real number, or `denoise` not a
+            bool.
         ValueError: if `y` is not finite or has no batch dimension, `mask` does not broadcast to `y` or holds
             values other than 0 and 1, `method` or `grid` is unknown, `steps < 1`, `snr` is not positive,
             `corrector_steps < 0`, `t_min` leaves `(0, T)`, or `score_fn` returns a wrong shape or non-finite values.
@@ -99,10 +109,8 @@ def inpaint(
         Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
         Stochastic Differential Equations", ICLR, arXiv:2011.13456, §5 and App. I.2.
     """
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
-    if not callable(score_fn):
-        raise TypeError(f"score_fn must be callable as score_fn(x, t); got {type(score_fn).__name__}")
+    check_sde(sde)
+    check_callable(score_fn, "score_fn", "score_fn(x, t)")
     check_tensor(y, "y")
     check_finite(y, "y")
     if y.ndim < 2:
@@ -110,9 +118,9 @@ def inpaint(
     known = _check_mask(mask, y)
     check_choice(method, "method", INPAINT_METHODS)
     check_int(steps, "steps", minimum=1)
-    check_positive_float(snr, "snr")
-    if isinstance(corrector_steps, bool) or not isinstance(corrector_steps, int) or corrector_steps < 0:
-        raise ValueError(f"corrector_steps must be an int >= 0; got {corrector_steps!r}")
+    snr = check_positive_float(snr, "snr")
+    check_int(corrector_steps, "corrector_steps", minimum=0)
+    check_bool(denoise, "denoise")
     ts = time_grid(sde, steps, check_choice(grid, "grid", GRIDS), t_min)
     model = CountedScore(score_fn, sde)
 
@@ -124,9 +132,10 @@ def inpaint(
     x = replace_known(sde.prior_sample(tuple(y.shape), generator, dtype=y.dtype, device=y.device), ts[0])
     for i in range(steps):
         t, s = ts[i], ts[i + 1]
-        x = replace_known(_em_step(model, sde, x, t, s, generator), s)
+        x = replace_known(em_step(model, x, t, s, generator), s)
         for _ in range(corrector_steps if method == "pc" else 0):
-            x = replace_known(_langevin_step(model, sde, x, t, s, snr, generator), s)
+            x = replace_known(langevin_step(model, x, t, s, snr, generator), s)
     if denoise:
         x = model.x0(x, ts[-1])
+    model.raise_if_non_finite()
     return torch.where(known, y, x)

@@ -29,8 +29,8 @@ import math
 import torch
 from torch import Tensor
 
-from scoresde.samplers._model import CountedScore
-from scoresde.samplers.ancestral import StepCallback
+from scoresde._utils import check_bool, check_choice, check_int
+from scoresde.samplers._model import CountedScore, StepCallback
 from scoresde.sde import SDE
 
 LOWER_ORDER_FINAL_BELOW = 15
@@ -92,6 +92,7 @@ def dpm_solver(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generato
         `x_{t_min}`, the shape of `x`.
 
     Raises:
+        TypeError: if `order` is not an int or `lower_order_final` not a bool.
         ValueError: if `order` is not 1, 2 or 3, or `solver_type` is unknown.
 
     References:
@@ -100,10 +101,9 @@ def dpm_solver(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generato
         - Lu, Zhou, Bao, Chen, Li & Zhu 2022, "DPM-Solver: A Fast ODE Solver for Diffusion Probabilistic Model
           Sampling in Around 10 Steps", NeurIPS, arXiv:2206.00927.
     """
-    if order not in (1, 2, 3) or isinstance(order, bool):
-        raise ValueError(f"order must be 1, 2 or 3; got {order!r}")
-    if solver_type not in ("midpoint", "taylor"):
-        raise ValueError(f"solver_type must be 'midpoint' or 'taylor'; got {solver_type!r}")
+    check_int(order, "order", minimum=1, maximum=3)
+    check_bool(lower_order_final, "lower_order_final")
+    check_choice(solver_type, "solver_type", ("midpoint", "taylor"))
     lams = sde._lambda(ts)
     n = len(ts) - 1
     hist_x0: list[Tensor] = []

@@ -5,24 +5,12 @@ Reverse SDE, run from t = T to `t_min`: `dx = [f(t) x - g(t)² s(x, t)] dt + g(t
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
-from scoresde.samplers._model import CountedScore
-from scoresde.samplers.ancestral import StepCallback
+from scoresde._utils import check_float, check_int
+from scoresde.samplers._model import CountedScore, StepCallback, em_step, langevin_step
 from scoresde.sde import SDE
-
-
-def _em_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, generator: torch.Generator | None
-             ) -> Tensor:
-    """One Euler–Maruyama step `x_s = x_t - [f(t) x_t - g(t)² s(x_t, t)] Δ + g(t) √Δ z`, `Δ = t - s > 0`."""
-    dt = float(t - s)
-    f, g2 = float(sde._drift_coef(t)), float(sde._g2(t))
-    drift = f * x - g2 * model.score(x, t)
-    noise = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
-    return x - drift * dt + math.sqrt(g2 * dt) * noise
 
 
 def euler_maruyama(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
@@ -47,14 +35,16 @@ def euler_maruyama(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, gene
         Stochastic Differential Equations", ICLR, arXiv:2011.13456, eq. 6.
     """
     for i in range(len(ts) - 1):
-        x = _em_step(model, sde, x, ts[i], ts[i + 1], generator)
+        x = em_step(model, x, ts[i], ts[i + 1], generator)
         on_step(i + 1, ts[i + 1], x)
     return x
 
 
 def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch.Generator | None,
        on_step: StepCallback, snr: float = 0.16, corrector_steps: int = 1) -> Tensor:
-    r"""Predictor–corrector sampling: an Euler–Maruyama predictor from t to s, then Langevin corrector steps at s,
+    r"""Predictor–corrector: an Euler–Maruyama predictor from t to s, then Langevin corrector steps at s.
+
+    Each corrector step is
 
         x ← x + ε s(x, s) + √(2ε) z,    ε = 2 a² (snr ‖z‖ / ‖s(x, s)‖)²,
 
@@ -75,32 +65,19 @@ def pc(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torch
         `x_{t_min}`, the shape of `x`.
 
     Raises:
-        ValueError: if `snr` is not a positive number or `corrector_steps` not an int ≥ 0.
+        TypeError: if `snr` is not a real number or `corrector_steps` not an int.
+        ValueError: if `snr` is not finite and positive or `corrector_steps < 0`.
 
     References:
         Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
         Stochastic Differential Equations", ICLR, arXiv:2011.13456, Algorithms 2 and 3.
     """
-    if isinstance(snr, bool) or not isinstance(snr, (int, float)) or not snr > 0:
-        raise ValueError(f"snr must be a number > 0; got {snr!r}")
-    if isinstance(corrector_steps, bool) or not isinstance(corrector_steps, int) or corrector_steps < 0:
-        raise ValueError(f"corrector_steps must be an int >= 0; got {corrector_steps!r}")
+    snr = check_float(snr, "snr", low=0.0, low_open=True)
+    check_int(corrector_steps, "corrector_steps", minimum=0)
     for i in range(len(ts) - 1):
         t, s = ts[i], ts[i + 1]
-        x = _em_step(model, sde, x, t, s, generator)
+        x = em_step(model, x, t, s, generator)
         for _ in range(corrector_steps):
-            x = _langevin_step(model, sde, x, t, s, snr, generator)
+            x = langevin_step(model, x, t, s, snr, generator)
         on_step(i + 1, s, x)
     return x
-
-
-def _langevin_step(model: CountedScore, sde: SDE, x: Tensor, t: Tensor, s: Tensor, snr: float,
-                   generator: torch.Generator | None) -> Tensor:
-    """One Langevin corrector step at time s after a predictor step from t: `x + ε s(x, s) + √(2ε) z`."""
-    a2 = float(sde._transition(s, t)[0]) ** 2
-    grad = model.score(x, s)
-    z = torch.randn(x.shape, generator=generator, dtype=x.dtype, device=x.device)
-    grad_norm = grad.reshape(x.shape[0], -1).norm(dim=1).mean()
-    z_norm = z.reshape(x.shape[0], -1).norm(dim=1).mean()
-    step = 2.0 * a2 * float(snr * z_norm / grad_norm) ** 2
-    return x + step * grad + math.sqrt(2.0 * step) * z
