@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, append_dims, check_same_shape, check_tensor
+from scoresde._utils import FLOAT64, check_batch_time, check_same_shape, check_tensor, expand_like
 from scoresde.schedules import validate_betas
 
 __all__ = ["DDPM"]
@@ -88,13 +88,6 @@ class DDPM:
             raise ValueError(f"i must lie in {{{low}, …, {self.N}}}; got values in "
                              f"[{int(idx.min())}, {int(idx.max())}]")
         return idx
-
-    @staticmethod
-    def _broadcast(c: Tensor, x: Tensor) -> Tensor:
-        """Shape a coefficient of the shape of ``i`` to broadcast against ``x``, in ``x``'s dtype."""
-        if c.ndim == 1 and (x.ndim == 0 or c.shape[0] != x.shape[0]):
-            raise ValueError(f"i of shape {tuple(c.shape)} does not match the batch of x, shape {tuple(x.shape)}")
-        return append_dims(c.to(device=x.device, dtype=x.dtype), x.ndim)
 
     def time(self, i: Any) -> Tensor:
         """The SDE time `t_i = i/N` at which index i sits (the chain is the VP SDE observed there).
@@ -173,8 +166,9 @@ class DDPM:
         check_tensor(x_prev, "x_prev")
         check_same_shape(x_prev, check_tensor(noise, "noise"), "x_prev", "noise")
         idx = self._index(i, 1)
-        return (self._broadcast(torch.sqrt(self.alphas[idx - 1]), x_prev) * x_prev
-                + self._broadcast(torch.sqrt(self.betas[idx - 1]), x_prev) * noise)
+        check_batch_time(x_prev, idx, "x_prev", "i")
+        return (expand_like(torch.sqrt(self.alphas[idx - 1]), x_prev) * x_prev
+                + expand_like(torch.sqrt(self.betas[idx - 1]), x_prev) * noise)
 
     def perturb(self, x0: Tensor, i: Any, noise: Tensor) -> Tensor:
         r"""The closed form `x_i = √ᾱ_i x_0 + √(1-ᾱ_i) ε`, a draw from `q(x_i | x_0)`.
@@ -198,8 +192,10 @@ class DDPM:
         """
         check_tensor(x0, "x0")
         check_same_shape(x0, check_tensor(noise, "noise"), "x0", "noise")
-        a, s = self.marginal(i)
-        return self._broadcast(a, x0) * x0 + self._broadcast(s, x0) * noise
+        idx = self._index(i, 0)
+        check_batch_time(x0, idx, "x0", "i")
+        a, s = self.marginal(idx)
+        return expand_like(a, x0) * x0 + expand_like(s, x0) * noise
 
     # --- the reverse direction ---
     def posterior_coefficients(self, i: Any) -> tuple[Tensor, Tensor, Tensor]:
@@ -254,8 +250,10 @@ class DDPM:
         """
         check_tensor(x0, "x0")
         check_same_shape(x0, check_tensor(x_t, "x_t"), "x0", "x_t")
-        c0, ci, var = self.posterior_coefficients(i)
-        return self._broadcast(c0, x_t) * x0 + self._broadcast(ci, x_t) * x_t, var
+        idx = self._index(i, 1)
+        check_batch_time(x_t, idx, "x_t", "i")
+        c0, ci, var = self.posterior_coefficients(idx)
+        return expand_like(c0, x_t) * x0 + expand_like(ci, x_t) * x_t, var
 
     def mean_from_eps(self, x_t: Tensor, i: Any, eps: Tensor) -> Tensor:
         r"""The DDPM mean `μ = (x_i - β_i/√(1-ᾱ_i) ε)/√α_i`: the posterior mean with `x_0` written through `ε`.
@@ -283,6 +281,7 @@ class DDPM:
         check_tensor(x_t, "x_t")
         check_same_shape(x_t, check_tensor(eps, "eps"), "x_t", "eps")
         idx = self._index(i, 1)
+        check_batch_time(x_t, idx, "x_t", "i")
         eps_coef = self.betas[idx - 1] / torch.sqrt(self._one_minus_alpha_bars[idx])
         inv_sqrt_alpha = 1.0 / torch.sqrt(self.alphas[idx - 1])
-        return self._broadcast(inv_sqrt_alpha, x_t) * (x_t - self._broadcast(eps_coef, x_t) * eps)
+        return expand_like(inv_sqrt_alpha, x_t) * (x_t - expand_like(eps_coef, x_t) * eps)

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, check_finite, check_int, check_positive_float, check_tensor
+from scoresde._utils import FLOAT64, check_finite, check_float, check_int, check_positive_float, check_tensor
 
 __all__ = ["SlicedWasserstein", "mmd", "moment_errors", "sliced_wasserstein"]
 
@@ -67,10 +67,8 @@ def _directions(projections: Any, d: int, generator: torch.Generator | None, dev
 
 
 def _check_p(p: Any) -> float:
-    value = check_positive_float(p, "p")
-    if value < 1.0:
-        raise ValueError(f"p must be >= 1 (W_p is a distance only for p >= 1); got {p!r}")
-    return value
+    """The order p of W_p, a finite real number >= 1 (W_p is a distance only for p >= 1)."""
+    return check_float(p, "p", low=1.0)
 
 
 class SlicedWasserstein:
@@ -101,8 +99,8 @@ class SlicedWasserstein:
         p: the order p.
 
     Raises:
-        TypeError: if `reference` or a directions tensor is not floating-point, or `projections` or `p` has the
-            wrong type.
+        TypeError: if `reference` or a directions tensor is not floating-point, `projections` or `p` has the
+            wrong type, or `generator` is not a `torch.Generator`.
         ValueError: if `reference` is empty or not finite, `projections < 1`, a directions tensor is not `(L, d)`
             or holds a zero row, or `p < 1`.
 
@@ -116,6 +114,8 @@ class SlicedWasserstein:
                  generator: torch.Generator | None = None, p: float = 2.0) -> None:
         y = _points(reference, "reference")
         self.p = _check_p(p)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None; got {type(generator).__name__}")
         self.directions = _directions(projections, y.shape[1], generator, y.device)
         self._sorted = torch.sort(self.directions @ y.T, dim=1).values  # (L, m)
 
@@ -172,7 +172,8 @@ def sliced_wasserstein(x: Tensor, y: Tensor, projections: int | Tensor = 256, *,
         `SW_p` as a float (same units as the points: `SW_p(c·x, c·y) = |c|·SW_p(x, y)`).
 
     Raises:
-        TypeError: if `x` or `y` is not a floating-point tensor, or `projections` or `p` has the wrong type.
+        TypeError: if `x` or `y` is not a floating-point tensor, `projections` or `p` has the wrong type, or
+            `generator` is not a `torch.Generator`.
         ValueError: if a set is empty or not finite, the d's differ, `projections < 1` or a directions tensor
             is malformed, or `p < 1`.
 

@@ -23,7 +23,15 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, as_float64, check_finite, check_int, check_positive_float, check_time
+from scoresde._utils import (
+    FLOAT64,
+    as_float64,
+    check_finite,
+    check_float,
+    check_int,
+    check_positive_float,
+    check_time,
+)
 
 __all__ = [
     "CosineSchedule",
@@ -478,8 +486,7 @@ def linear_betas(n: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02
     """
     check_int(n, "n", minimum=1)
     for value, name in ((beta_start, "beta_start"), (beta_end, "beta_end")):
-        if check_positive_float(value, name) >= 1:
-            raise ValueError(f"{name} must lie in (0, 1); got {value}")
+        check_float(value, name, low=0.0, high=1.0, low_open=True, high_open=True)
     return torch.linspace(beta_start, beta_end, n, dtype=FLOAT64)
 
 
@@ -506,8 +513,7 @@ def cosine_betas(n: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> Te
     """
     check_int(n, "n", minimum=1)
     check_positive_float(s, "s", allow_zero=True)
-    if check_positive_float(max_beta, "max_beta") >= 1:
-        raise ValueError(f"max_beta must lie in (0, 1); got {max_beta}")
+    check_float(max_beta, "max_beta", low=0.0, high=1.0, low_open=True, high_open=True)
     t = torch.arange(n + 1, dtype=FLOAT64) / n
     L = _cosine_neg_log_alpha_bar_raw(t, s)
     return (-torch.expm1(-(L[1:] - L[:-1]))).clamp(max=max_beta)

@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from scoresde._utils import check_int, check_positive_float, check_tensor
+
 __all__ = ["image_grid", "plot_loss_curve", "save_image_grid", "save_scatter"]
 
 
@@ -39,11 +41,17 @@ def image_grid(images: Tensor, nrow: int | None = None, pad: int = 2) -> np.ndar
         uint8 array of shape ``(rows·(H + pad) + pad, nrow·(W + pad) + pad, 3)``.
 
     Raises:
-        ValueError: ``images`` is not a tensor of shape ``(n, C, H, W)`` with C = 1 or 3.
+        TypeError: ``images`` is not a floating-point tensor, or ``nrow`` or ``pad`` not an int.
+        ValueError: ``images`` is not of shape ``(n, C, H, W)`` with n ≥ 1 and C = 1 or 3, ``nrow < 1`` or
+            ``pad < 0``.
     """
-    if not isinstance(images, Tensor) or images.ndim != 4 or images.shape[1] not in (1, 3):
-        got = tuple(images.shape) if isinstance(images, Tensor) else type(images).__name__
-        raise ValueError(f"images must be a tensor of shape (n, C, H, W) with C = 1 or 3; got {got}")
+    check_tensor(images, "images")
+    if images.ndim != 4 or images.shape[0] == 0 or images.shape[1] not in (1, 3):
+        raise ValueError(f"images must be a tensor of shape (n, C, H, W) with n >= 1 and C = 1 or 3; "
+                         f"got {tuple(images.shape)}")
+    if nrow is not None:
+        check_int(nrow, "nrow", minimum=1)
+    check_int(pad, "pad", minimum=0)
     n, _, h, w = images.shape
     cols = nrow or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
@@ -68,7 +76,8 @@ def save_image_grid(images: Tensor, path: str | os.PathLike[str], nrow: int | No
         The path written.
 
     Raises:
-        ValueError: ``images`` has the wrong shape (see ``image_grid``).
+        TypeError: ``images`` is not a floating-point tensor, or ``nrow`` not an int (see ``image_grid``).
+        ValueError: ``images`` has the wrong shape, or ``nrow < 1`` (see ``image_grid``).
     """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +125,13 @@ def save_scatter(clouds: Sequence[tuple[str, Tensor]], path: str | os.PathLike[s
 
     Returns:
         The path written.
+
+    Raises:
+        TypeError: ``lim`` is given and not a real number.
+        ValueError: ``lim`` is given and not a finite number > 0.
     """
+    if lim is not None:
+        check_positive_float(lim, "lim")
     fig, axes = plt.subplots(1, len(clouds), figsize=(3.2 * len(clouds), 3.2), squeeze=False)
     for ax, (title, pts) in zip(axes[0], clouds, strict=True):
         p = pts.detach().float().cpu().numpy()
