@@ -9,12 +9,16 @@ right shape), so a check that rejects everything would fail them.
 from __future__ import annotations
 
 import math
+import os
 import re
+import tempfile
 
 import pytest
 import torch
 
 import scoresde as sd
+from scoresde import viz
+from scoresde.parameterization import eps_from, from_eps
 
 X = torch.zeros(4, 2)
 T4 = torch.full((4,), 0.5)
@@ -43,8 +47,7 @@ def case(name, call, exc, match, *marks):
     return pytest.param(call, exc, match, id=name, marks=marks)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# Every public function of a time t: t outside [0, T] (just outside at both ends) or NaN, or not 1-D.
+# Every public function of a time t, for the positive control at the end (t = 0 and t = T accepted).
 TIME_FNS = {
     **{f"{n}.{m}": getattr(s, m) for n, s in (("linear", LIN), ("cosine", COS), ("pwc", PWC))
        for m in ("beta", "log_alpha_bar", "alpha_bar", "sigma", "lambda_")},
@@ -55,37 +58,311 @@ TIME_FNS = {
     "vp.drift": lambda t: VP.drift(X, t),
     "vp.perturb": lambda t: VP.perturb(X, t, X),
     "reverse.drift": lambda t: VP.reverse(zero_net).drift(X, t),
-    "convert": lambda t: sd.convert(X, X, t, VP, source="eps", target="x0"),
+    "convert": lambda t: sd.convert(VP, X, X, t, source="eps", target="x0"),
     "ScoreModel": lambda t: MODEL.predict(X, t, "x0"),
-    "gm.marginal": lambda t: GM.marginal(VP, t),
-    "gm.marginal_score": lambda t: GM.marginal_score(X, t, VP),
+    "gm.marginal": lambda t: GM.marginal_mixture(VP, t),
+    "gm.marginal_score": lambda t: GM.marginal_score(VP, X, t),
 }
-BAD_T = [-1e-9, 1.0 + 1e-9, math.nan, -0.1, 2.0, math.inf]  # cycled: each bad t meets six functions
 
 
-@pytest.mark.parametrize(
-    ("fn", "bad"), [(fn, BAD_T[k % len(BAD_T)]) for k, fn in enumerate(TIME_FNS.values())],
-    ids=[f"{name}-t={BAD_T[k % len(BAD_T)]!r}" for k, name in enumerate(TIME_FNS)],
-)
-def test_time_outside_0_T(fn, bad):
-    with pytest.raises(ValueError, match=r"t must lie in \[0, 1\]; got " + re.escape(repr(bad))):
-        fn(bad)
+# ---------------------------------------------------------------------------------------------------------
+# Every public argument meets every bad value of its kind (DESIGN.md "Conventions", docs/architecture.md):
+# TypeError for a value of the wrong type (a bool or a str where a number is expected, a tensor of int dtype
+# where a floating one is needed, None where a value is required), ValueError for a value of the right type out
+# of range (NaN, ±inf, negative, zero where not allowed, an unknown name, a wrong shape). One test id per
+# (argument, bad value); the message must name the argument.
+I64 = torch.zeros(4, 2, dtype=torch.long)
+BOOLS = torch.zeros(4, 2, dtype=torch.bool)
+_TIME_RANGE = [-1e-9, 1.0 + 1e-9, math.nan, math.inf, -math.inf, -0.1, 2.0, torch.full((2, 2), 0.5)]
+KINDS: dict[str, tuple[list, list]] = {  # kind: (wrong-type values -> TypeError, out-of-range values -> ValueError)
+    "positive": ([True, "0.5", None, [0.5]], [0.0, -0.1, math.nan, math.inf, -math.inf]),
+    "nonnegative": ([True, "0.5", None, [0.5]], [-0.1, -1e-300, math.nan, math.inf, -math.inf]),
+    "unit_open": ([True, "0.5", None], [0.0, 1.0, 1.5, -0.1, math.nan, math.inf]),  # (0, 1)
+    "unit_closed": ([True, "0.5", None], [-0.1, 1.5, math.nan, math.inf]),  # [0, 1]
+    "t_min": ([True, "0.001", None, torch.tensor(1e-3)], [0.0, 1.0, 1.5, -1e-3, math.nan, math.inf]),  # (0, T)
+    "p": ([True, "2", None], [0.5, 0.0, -1.0, math.nan, math.inf]),  # [1, inf)
+    "count": ([True, 2.0, "2", None, torch.tensor(2)], [0, -1]),  # int >= 1
+    "count0": ([True, 1.0, "1", None], [-1, -5]),  # int >= 0
+    "order": ([True, 2.0, "2", None], [0, 4, -1]),  # int in [1, 3]
+    "flag": ([1, 0, "yes", None, torch.tensor(True)], []),
+    "callable": ([None, 3, "f"], []),
+    "sde": (["vp", None, LIN, CHAIN], []),
+    "name": ([3, None], ["nope", "", "EPS"]),
+    "generator": (["seed", 0, torch.zeros(1)], []),
+    "tensor": ([[[0.0, 0.0]] * 4, None, I64, BOOLS], []),
+    "points": ([[[0.0, 0.0]] * 4, None, I64, BOOLS], [torch.full((4, 2), math.nan), torch.full((4, 2), math.inf),
+                                                      torch.zeros(0, 2), torch.tensor(1.0)]),
+    "time": (["0.5", True, None, torch.ones(4, dtype=torch.bool)], _TIME_RANGE),
+    "time_scalar": (["0.5", True, None], _TIME_RANGE[:-1]),
+    "index": ([2.0, True, "1", None, torch.tensor([1.0] * 4), torch.ones(4, dtype=torch.bool)],
+              [-1, 11, 100, torch.ones(2, 2, dtype=torch.long)]),  # DDPM index of a chain of N = 10
+    "lam": (["x", True, None], [math.nan, -100.0, -math.inf]),
+    "betas": (["0.1", True, None, torch.tensor([True])], [[0.1, 1.0], [0.0, 0.5], [0.1, math.nan], [], [[0.1, 0.2]]]),
+    "float_dtype": ([torch.int64, torch.bool, "float32"], []),
+    "any_tensor": ([[0.0, 1.0], None, 3.0], []),
+    "ndim": ([2.0, True, "3", None], [1, 0, -1]),  # for v of 2 dimensions
+    "x_T": ([I64, BOOLS], [torch.tensor(1.0)]),
+    "shape": ([(4, 2.0), 4, "4", (4, None), (4, True)], [(4, 0), (0, 2), (4, -1)]),
+    "bandwidths": ([True, "0.5", [True], [None]], [0.0, -0.1, math.nan, math.inf, [1.0, -1.0], []]),
+}
+
+NULLABLE = True
+IMAGES = torch.zeros(2, 3, 2, 2, dtype=torch.uint8)
+MASK = torch.tensor([1.0, 0.0])
+S = dict(steps=2, t_min=1e-3)  # the cheapest sampler run
 
 
-@pytest.mark.parametrize("fn", [LIN.beta, VP.marginal, lambda t: VP.drift(X, t)], ids=["beta", "marginal", "drift"])
-def test_time_of_rank_2(fn):
-    with pytest.raises(ValueError, match=r"t must be a scalar or of shape \(batch,\); got shape \(2, 2\)"):
-        fn(torch.full((2, 2), 0.5))
+def run(method: str, **options: object) -> object:
+    return sd.sample(zero_net, VP, (4, 2), method, **S, **options)
 
 
-@pytest.mark.parametrize(
-    ("fn", "bad"),
-    [(LIN.sigma, "0.5"), (VP.diffusion, True), (lambda t: VP.drift(X, t), torch.ones(4, dtype=torch.bool))],
-    ids=["str", "bool", "bool-tensor"],
-)
-def test_time_not_a_number(fn, bad):
-    with pytest.raises(TypeError, match=r"t must be a (number|real tensor).*got (str|bool|dtype torch\.bool)"):
-        fn(bad)
+# (function.argument, the argument's name in the message, kind, call(bad)[, NULLABLE: None is allowed])
+ARGS: list[tuple] = [
+    # --- schedules ---
+    ("LinearSchedule.beta_min", "beta_min", "positive", lambda v: sd.LinearSchedule(v, 20.0)),
+    ("LinearSchedule.beta_max", "beta_max", "positive", lambda v: sd.LinearSchedule(0.1, v)),
+    ("CosineSchedule.s", "s", "nonnegative", lambda v: sd.CosineSchedule(s=v)),
+    ("CosineSchedule.beta_max", "beta_max", "positive", lambda v: sd.CosineSchedule(beta_max=v)),
+    ("PiecewiseConstantSchedule.betas", "betas", "betas", sd.PiecewiseConstantSchedule),
+    ("linear_betas.n", "n", "count", sd.linear_betas),
+    ("linear_betas.beta_start", "beta_start", "unit_open", lambda v: sd.linear_betas(10, v)),
+    ("linear_betas.beta_end", "beta_end", "unit_open", lambda v: sd.linear_betas(10, 1e-4, v)),
+    ("cosine_betas.n", "n", "count", sd.cosine_betas),
+    ("cosine_betas.s", "s", "nonnegative", lambda v: sd.cosine_betas(10, s=v)),
+    ("cosine_betas.max_beta", "max_beta", "unit_open", lambda v: sd.cosine_betas(10, max_beta=v)),
+    *[(f"{n}.{m}.t", "t", "time", getattr(s, m)) for n, s in (("linear", LIN), ("cosine", COS), ("pwc", PWC))
+      for m in ("beta", "log_alpha_bar", "alpha_bar", "sigma", "lambda_")],
+    *[(f"{n}.t_of_lambda.lam", "lam", "lam", s.t_of_lambda) for n, s in (("linear", LIN), ("cosine", COS))],
+    # --- SDEs ---
+    ("VPSDE.beta_min", "beta_min", "positive", lambda v: sd.VPSDE(v), NULLABLE),
+    ("VPSDE.beta_max", "beta_max", "positive", lambda v: sd.VPSDE(beta_max=v), NULLABLE),
+    ("SubVPSDE.beta_min", "beta_min", "positive", lambda v: sd.SubVPSDE(v), NULLABLE),
+    ("VESDE.sigma_min", "sigma_min", "positive", lambda v: sd.VESDE(v, 50.0)),
+    ("VESDE.sigma_max", "sigma_max", "positive", lambda v: sd.VESDE(0.01, v)),
+    ("VPSDE.from_ddpm.betas", "betas", "betas", sd.VPSDE.from_ddpm),
+    ("VPSDE.to_ddpm.N", "N", "count", VP.to_ddpm),
+    *[(f"{n}.{m}.t", "t", "time", getattr(s, m)) for n, s in (("vp", VP), ("subvp", SUBVP), ("ve", VE))
+      for m in ("marginal", "drift_coef", "diffusion", "lambda_")],
+    *[(f"{n}.t_of_lambda.lam", "lam", "lam", s.t_of_lambda) for n, s in (("vp", VP), ("subvp", SUBVP), ("ve", VE))],
+    ("vp.transition.s", "s", "time_scalar", lambda v: VP.transition(v, 1.0)),
+    ("vp.transition.t", "t", "time_scalar", lambda v: VP.transition(0.0, v)),
+    ("vp.drift.x", "x", "tensor", lambda v: VP.drift(v, 0.5)),
+    ("vp.drift.t", "t", "time", lambda v: VP.drift(X, v)),
+    ("vp.perturb.x0", "x0", "tensor", lambda v: VP.perturb(v, 0.5, X)),
+    ("vp.perturb.t", "t", "time", lambda v: VP.perturb(X, v, X)),
+    ("vp.perturb.noise", "noise", "tensor", lambda v: VP.perturb(X, 0.5, v)),
+    ("vp.prior_sample.shape", "shape", "shape", VP.prior_sample),
+    ("vp.prior_sample.generator", "generator", "generator", lambda v: VP.prior_sample((4, 2), v)),
+    ("vp.prior_sample.dtype", "dtype", "float_dtype", lambda v: VP.prior_sample((4, 2), dtype=v)),
+    ("ve.prior_logp.z", "z", "tensor", VE.prior_logp),
+    ("vp.reverse.score_fn", "score_fn", "callable", VP.reverse),
+    ("vp.reverse.probability_flow", "probability_flow", "flag", lambda v: VP.reverse(zero_net, v)),
+    ("ReverseSDE.sde", "sde", "sde", lambda v: sd.ReverseSDE(v, zero_net)),
+    ("ReverseSDE.score_fn", "score_fn", "callable", lambda v: sd.ReverseSDE(VP, v)),
+    ("reverse.drift.x", "x", "tensor", lambda v: VP.reverse(zero_net).drift(v, 0.5)),
+    ("reverse.drift.t", "t", "time", lambda v: VP.reverse(zero_net).drift(X, v)),
+    ("reverse.diffusion.t", "t", "time", VP.reverse(zero_net).diffusion),
+    ("coefficients_from_marginal.sde", "sde", "sde", lambda v: sd.coefficients_from_marginal(v, 0.5)),
+    ("coefficients_from_marginal.t", "t", "time", lambda v: sd.coefficients_from_marginal(VE, v)),
+    ("append_dims.v", "v", "any_tensor", lambda v: sd.append_dims(v, 3)),
+    ("append_dims.ndim", "ndim", "ndim", lambda v: sd.append_dims(torch.zeros(2, 3), v)),
+    ("time_grid.sde", "sde", "sde", lambda v: sd.time_grid(v, 5)),
+    ("time_grid.steps", "steps", "count", lambda v: sd.time_grid(VP, v)),
+    ("time_grid.grid", "grid", "name", lambda v: sd.time_grid(VP, 5, v)),
+    ("time_grid.t_min", "t_min", "t_min", lambda v: sd.time_grid(VP, 5, "uniform", v)),
+    ("time_grid.rho", "rho", "positive", lambda v: sd.time_grid(VP, 5, "karras", rho=v)),
+    # --- DDPM ---
+    ("DDPM.betas", "betas", "betas", sd.DDPM),
+    *[(f"ddpm.{m}.i", "i", "index", getattr(CHAIN, m)) for m in ("time", "alpha_bar", "marginal",
+                                                                  "posterior_coefficients")],
+    ("ddpm.step.x_prev", "x_prev", "tensor", lambda v: CHAIN.step(v, 1, X)),
+    ("ddpm.step.i", "i", "index", lambda v: CHAIN.step(X, v, X)),
+    ("ddpm.step.noise", "noise", "tensor", lambda v: CHAIN.step(X, 1, v)),
+    ("ddpm.perturb.x0", "x0", "tensor", lambda v: CHAIN.perturb(v, 1, X)),
+    ("ddpm.perturb.i", "i", "index", lambda v: CHAIN.perturb(X, v, X)),
+    ("ddpm.perturb.noise", "noise", "tensor", lambda v: CHAIN.perturb(X, 1, v)),
+    ("ddpm.posterior.x0", "x0", "tensor", lambda v: CHAIN.posterior(v, X, 1)),
+    ("ddpm.posterior.x_t", "x_t", "tensor", lambda v: CHAIN.posterior(X, v, 1)),
+    ("ddpm.posterior.i", "i", "index", lambda v: CHAIN.posterior(X, X, v)),
+    ("ddpm.mean_from_eps.x_t", "x_t", "tensor", lambda v: CHAIN.mean_from_eps(v, 1, X)),
+    ("ddpm.mean_from_eps.i", "i", "index", lambda v: CHAIN.mean_from_eps(X, v, X)),
+    ("ddpm.mean_from_eps.eps", "eps", "tensor", lambda v: CHAIN.mean_from_eps(X, 1, v)),
+    # --- parameterizations ---
+    ("convert.sde", "sde", "sde", lambda v: sd.convert(v, X, X, 0.5, source="eps", target="x0")),
+    ("convert.pred", "pred", "tensor", lambda v: sd.convert(VP, v, X, 0.5, source="eps", target="x0")),
+    ("convert.x_t", "x_t", "tensor", lambda v: sd.convert(VP, X, v, 0.5, source="eps", target="x0")),
+    ("convert.t", "t", "time", lambda v: sd.convert(VP, X, X, v, source="eps", target="x0")),
+    ("convert.source", "source", "name", lambda v: sd.convert(VP, X, X, 0.5, source=v, target="x0")),
+    ("convert.target", "target", "name", lambda v: sd.convert(VP, X, X, 0.5, source="eps", target=v)),
+    ("ScoreModel.net", "net", "callable", lambda v: sd.ScoreModel(v, VP)),
+    ("ScoreModel.sde", "sde", "sde", lambda v: sd.ScoreModel(zero_net, v)),
+    ("ScoreModel.predicts", "predicts", "name", lambda v: sd.ScoreModel(zero_net, VP, predicts=v)),
+    ("ScoreModel.x", "x", "tensor", lambda v: MODEL(v, 0.5)),
+    ("ScoreModel.t", "t", "time", lambda v: MODEL(X, v)),
+    ("ScoreModel.predict.target", "target", "name", lambda v: MODEL.predict(X, 0.5, v)),
+    # --- Gaussian mixtures ---
+    ("gm.sample.n", "n", "count", GM.sample),
+    ("gm.sample.generator", "generator", "generator", lambda v: GM.sample(4, v)),
+    ("gm.marginal_mixture.sde", "sde", "sde", lambda v: GM.marginal_mixture(v, 0.5)),
+    ("gm.marginal_mixture.t", "t", "time_scalar", lambda v: GM.marginal_mixture(VP, v)),
+    ("gm.log_prob.x", "x", "tensor", GM.log_prob),
+    ("gm.score.x", "x", "tensor", GM.score),
+    *[(f"gm.{m}.{a}", a, k, call) for m in ("marginal_log_prob", "marginal_score", "marginal_eps")
+      for a, k, call in (("sde", "sde", lambda v, m=m: getattr(GM, m)(v, X, 0.5)),
+                         ("x", "tensor", lambda v, m=m: getattr(GM, m)(VP, v, 0.5)),
+                         ("t", "time", lambda v, m=m: getattr(GM, m)(VP, X, v)))],
+    ("gm.score_fn.sde", "sde", "sde", GM.score_fn),
+    ("ring_mixture.k", "k", "count", sd.ring_mixture),
+    # --- losses ---
+    ("DSMLoss.weighting", "weighting", "name", lambda v: sd.DSMLoss(weighting=v)),
+    ("DSMLoss.importance_sampling", "importance_sampling", "flag", lambda v: sd.DSMLoss(importance_sampling=v)),
+    ("DSMLoss.t_min", "t_min", "t_min", lambda v: sd.DSMLoss(t_min=v).sample_times(VP, 4)),
+    ("DSMLoss.steps", "steps", "count", lambda v: sd.DSMLoss(steps=v), NULLABLE),
+    ("DSMLoss.predicts", "predicts", "name", lambda v: sd.DSMLoss(predicts=v)),
+    ("DSMLoss.sample_times.sde", "sde", "sde", lambda v: sd.DSMLoss().sample_times(v, 4)),
+    ("DSMLoss.sample_times.n", "n", "count", lambda v: sd.DSMLoss().sample_times(VP, v)),
+    ("DSMLoss.sample_times.generator", "generator", "generator", lambda v: sd.DSMLoss().sample_times(VP, 4, v)),
+    ("dsm_loss.net", "net", "callable", lambda v: sd.dsm_loss(v, VP, X)),
+    ("dsm_loss.sde", "sde", "sde", lambda v: sd.dsm_loss(zero_net, v, X)),
+    ("dsm_loss.x0", "x0", "tensor", lambda v: sd.dsm_loss(zero_net, VP, v)),
+    ("dsm_loss.reduction", "reduction", "name", lambda v: sd.dsm_loss(zero_net, VP, X, reduction=v)),
+    ("dsm_loss.generator", "generator", "generator", lambda v: sd.dsm_loss(zero_net, VP, X, generator=v)),
+    ("likelihood_weight.sde", "sde", "sde", lambda v: sd.likelihood_weight(v, T4)),
+    ("likelihood_weight.t", "t", "time", lambda v: sd.likelihood_weight(VP, v)),
+    # --- likelihood ---
+    ("log_likelihood.score_fn", "score_fn", "callable", lambda v: sd.log_likelihood(v, VP, X)),
+    ("log_likelihood.sde", "sde", "sde", lambda v: sd.log_likelihood(zero_net, v, X)),
+    ("log_likelihood.x", "x", "points", lambda v: sd.log_likelihood(zero_net, VP, v)),
+    ("log_likelihood.trace", "trace", "name", lambda v: sd.log_likelihood(zero_net, VP, X, trace=v)),
+    ("log_likelihood.probes", "probes", "count", lambda v: sd.log_likelihood(zero_net, VP, X, probes=v)),
+    ("log_likelihood.probe", "probe", "name", lambda v: sd.log_likelihood(zero_net, VP, X, probe=v)),
+    ("log_likelihood.solver", "solver", "name", lambda v: sd.log_likelihood(zero_net, VP, X, solver=v)),
+    ("log_likelihood.rtol", "rtol", "positive", lambda v: sd.log_likelihood(zero_net, VP, X, rtol=v)),
+    ("log_likelihood.atol", "atol", "positive", lambda v: sd.log_likelihood(zero_net, VP, X, atol=v)),
+    ("log_likelihood.t_min", "t_min", "t_min", lambda v: sd.log_likelihood(zero_net, VP, X, t_min=v)),
+    ("log_likelihood.generator", "generator", "generator", lambda v: sd.log_likelihood(zero_net, VP, X, generator=v)),
+    ("bits_per_dim.score_fn", "score_fn", "callable", lambda v: sd.bits_per_dim(v, VP, IMAGES)),
+    ("bits_per_dim.sde", "sde", "sde", lambda v: sd.bits_per_dim(zero_net, v, IMAGES)),
+    ("bits_per_dim.dtype", "dtype", "float_dtype", lambda v: sd.bits_per_dim(zero_net, VP, IMAGES, dtype=v)),
+    ("bits_per_dim.generator", "generator", "generator", lambda v: sd.bits_per_dim(zero_net, VP, IMAGES, generator=v)),
+    # --- samplers: the common arguments, then each method's options ---
+    ("sample.score_fn", "score_fn", "callable", lambda v: sd.sample(v, VP, (4, 2), **S)),
+    ("sample.sde", "sde", "sde", lambda v: sd.sample(zero_net, v, (4, 2), **S)),
+    ("sample.x_T", "x_T", "x_T", lambda v: sd.sample(zero_net, VP, v, **S)),
+    ("sample.shape", "shape", "shape", lambda v: sd.sample(zero_net, VP, v, **S)),
+    ("sample.method", "method", "name", lambda v: sd.sample(zero_net, VP, (4, 2), v, **S)),
+    ("sample.steps", "steps", "count", lambda v: sd.sample(zero_net, VP, (4, 2), steps=v)),
+    ("sample.t_min", "t_min", "t_min", lambda v: sd.sample(zero_net, VP, (4, 2), steps=2, t_min=v)),
+    ("sample.grid", "grid", "name", lambda v: sd.sample(zero_net, VP, (4, 2), grid=v, **S)),
+    ("sample.rho", "rho", "positive", lambda v: sd.sample(zero_net, VP, (4, 2), grid="karras", rho=v, **S)),
+    ("sample.denoise", "denoise", "flag", lambda v: sd.sample(zero_net, VP, (4, 2), denoise=v, **S)),
+    ("sample.return_trajectory", "return_trajectory", "flag",
+     lambda v: sd.sample(zero_net, VP, (4, 2), return_trajectory=v, **S)),
+    ("sample.callback", "callback", "callable",
+     lambda v: sd.sample(zero_net, VP, (4, 2), callback=v, **S), NULLABLE),
+    ("sample.generator", "generator", "generator", lambda v: sd.sample(zero_net, VP, (4, 2), generator=v, **S)),
+    ("sample.dtype", "dtype", "float_dtype", lambda v: sd.sample(zero_net, VP, (4, 2), dtype=v, **S)),
+    ("ddim.eta", "eta", "unit_closed", lambda v: run("ddim", eta=v)),
+    ("pc.snr", "snr", "positive", lambda v: run("pc", snr=v)),
+    ("pc.corrector_steps", "corrector_steps", "count0", lambda v: run("pc", corrector_steps=v)),
+    ("ode.solver", "solver", "name", lambda v: run("ode", solver=v)),
+    ("ode.rtol", "rtol", "positive", lambda v: run("ode", rtol=v)),
+    ("ode.atol", "atol", "positive", lambda v: run("ode", atol=v)),
+    ("dpm_solver.order", "order", "order", lambda v: run("dpm_solver", order=v)),
+    ("dpm_solver.lower_order_final", "lower_order_final", "flag", lambda v: run("dpm_solver", lower_order_final=v)),
+    ("dpm_solver.solver_type", "solver_type", "name", lambda v: run("dpm_solver", solver_type=v)),
+    ("inpaint.score_fn", "score_fn", "callable", lambda v: sd.inpaint(v, VP, X, MASK, 2)),
+    ("inpaint.sde", "sde", "sde", lambda v: sd.inpaint(zero_net, v, X, MASK, 2)),
+    ("inpaint.y", "y", "points", lambda v: sd.inpaint(zero_net, VP, v, MASK, 2)),
+    ("inpaint.steps", "steps", "count", lambda v: sd.inpaint(zero_net, VP, X, MASK, v)),
+    ("inpaint.method", "method", "name", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, method=v)),
+    ("inpaint.generator", "generator", "generator", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, generator=v)),
+    ("inpaint.t_min", "t_min", "t_min", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, t_min=v)),
+    ("inpaint.grid", "grid", "name", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, grid=v)),
+    ("inpaint.snr", "snr", "positive", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, snr=v)),
+    ("inpaint.corrector_steps", "corrector_steps", "count0",
+     lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, corrector_steps=v)),
+    ("inpaint.denoise", "denoise", "flag", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, denoise=v)),
+    # --- metrics and pictures ---
+    ("sliced_wasserstein.x", "x", "points", lambda v: sd.sliced_wasserstein(v, X)),
+    ("sliced_wasserstein.y", "y", "points", lambda v: sd.sliced_wasserstein(X, v)),
+    ("sliced_wasserstein.projections", "projections", "count", lambda v: sd.sliced_wasserstein(X, X, v)),
+    ("sliced_wasserstein.generator", "generator", "generator", lambda v: sd.sliced_wasserstein(X, X, generator=v)),
+    ("sliced_wasserstein.p", "p", "p", lambda v: sd.sliced_wasserstein(X, X, p=v)),
+    ("SlicedWasserstein.reference", "reference", "points", sd.SlicedWasserstein),
+    ("SlicedWasserstein.x", "x", "points", lambda v: sd.SlicedWasserstein(X)(v)),
+    ("mmd.x", "x", "points", lambda v: sd.mmd(v, X + 1)),
+    ("mmd.y", "y", "points", lambda v: sd.mmd(X + 1, v)),
+    ("mmd.bandwidths", "bandwidths", "bandwidths", lambda v: sd.mmd(X, X + 1, v)),
+    ("moment_errors.x", "x", "points", lambda v: sd.moment_errors(v, torch.zeros(2), torch.eye(2))),
+    ("moment_errors.mean", "mean", "tensor", lambda v: sd.moment_errors(X, v, torch.eye(2))),
+    ("moment_errors.cov", "cov", "tensor", lambda v: sd.moment_errors(X, torch.zeros(2), v)),
+    ("image_grid.images", "images", "tensor", viz.image_grid),
+    ("image_grid.nrow", "nrow", "count", lambda v: viz.image_grid(IMAGES.float(), v), NULLABLE),
+    ("image_grid.pad", "pad", "count0", lambda v: viz.image_grid(IMAGES.float(), pad=v)),
+    ("save_scatter.lim", "lim", "positive",
+     lambda v: viz.save_scatter([("x", X)], os.path.join(tempfile.gettempdir(), "unused.png"), lim=v), NULLABLE),
+]
+
+
+def _label(v: object) -> str:
+    if isinstance(v, torch.Tensor):
+        nan = "nan-" if v.is_floating_point() and bool(v.isnan().any()) else ("inf-" if v.is_floating_point()
+                                                                               and bool(v.isinf().any()) else "")
+        return f"{nan}{str(v.dtype).removeprefix('torch.')}{list(v.shape)}"
+    if isinstance(v, (list, tuple)) and len(repr(v)) > 24:
+        return type(v).__name__
+    if isinstance(v, (sd.Schedule, sd.DDPM)):
+        return type(v).__name__
+    return repr(v)
+
+
+# The cases a library function still gets wrong, by test id: each is a strict xfail, so fixing the function
+# makes the test fail until its mark is removed here.
+CORE = "core owner fixing: "
+_NAMES = ("time_grid.grid", "convert.source", "convert.target", "ScoreModel.predicts", "ScoreModel.predict.target",
+          "DSMLoss.weighting", "DSMLoss.predicts", "dsm_loss.reduction", "log_likelihood.trace", "log_likelihood.probe",
+          "log_likelihood.solver", "sample.method", "ode.solver", "dpm_solver.solver_type", "inpaint.method",
+          "inpaint.grid")
+_GENERATORS = ("vp.prior_sample", "gm.sample", "DSMLoss.sample_times", "sample")
+XFAIL: dict[str, str] = {
+    **{f"{a}={v}": CORE + "_utils.check_choice raises ValueError for a name that is not a str"
+       for a in _NAMES for v in ("3", "None")},
+    **{f"{f}.generator={v}": CORE + "generator is not checked (AttributeError from torch)"
+       for f in _GENERATORS for v in ("'seed'", "0")},
+    **{f"{f}.dtype=torch.{d}": CORE + "a non-floating dtype reaches torch.randn (NotImplementedError)"
+       for f in ("vp.prior_sample", "sample") for d in ("int64", "bool")},
+    **{f"append_dims.ndim={v}": CORE + "append_dims's ValueError does not name ndim" for v in (1, 0, -1)},
+    **{f"gm.{m}.sde=None": CORE + "sde=None is not refused (no error, or AttributeError)"
+       for m in ("marginal_log_prob", "marginal_score", "marginal_eps")},
+    **{f"DSMLoss.sample_times.{a}={v}": CORE + "sample_times checks neither sde nor n (AttributeError, torch errors)"
+       for a, vs in (("sde", ("'vp'", "None", "LinearSchedule", "DDPM")),
+                     ("n", ("True", "2.0", "'2'", "None", "int64[]", "0", "-1"))) for v in vs},
+    **{f"dsm_loss.net={v}": CORE + "net is not checked callable (a bare 'not callable')" for v in ("None", "3", "'f'")},
+    **{f"likelihood_weight.t={_label(v)}": CORE + "likelihood_weight does not check t (AttributeError or no error)"
+       for v in KINDS["time"][0] + KINDS["time"][1]},
+    "inpaint.y=float32[0, 2]": CORE + "an empty y is refused by prior_sample's message, which does not name y",
+}
+
+
+def _matrix() -> list:
+    cases = []
+    for name, arg, kind, call, *rest in ARGS:
+        wrong_type, out_of_range = KINDS[kind]
+        for exc, values in ((TypeError, wrong_type), (ValueError, out_of_range)):
+            for v in values:
+                if v is None and rest and rest[0] is NULLABLE:
+                    continue
+                tid = f"{name}={_label(v)}"
+                marks = [pytest.mark.xfail(strict=True, reason=XFAIL[tid])] if tid in XFAIL else []
+                cases.append(pytest.param(call, v, exc, arg, id=tid, marks=marks))
+    return cases
+
+
+@pytest.mark.parametrize(("call", "bad", "exc", "arg"), _matrix())
+def test_every_argument_refuses_every_bad_value_of_its_kind(call, bad, exc, arg):
+    with pytest.raises(exc, match=rf"\b{re.escape(arg)}\b"):
+        call(bad)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -134,17 +411,17 @@ CASES = [
     case("linear_betas-nfloat", lambda: sd.linear_betas(10.0),
          TypeError, r"n must be an int; got float 10\.0"),
     case("linear_betas-start0", lambda: sd.linear_betas(10, 0.0),
-         ValueError, r"beta_start must be a finite number > 0; got 0\.0"),
+         ValueError, r"beta_start must be a finite number > 0 and < 1; got 0\.0"),
     case("linear_betas-end1", lambda: sd.linear_betas(10, 1e-4, 1.0),
-         ValueError, r"beta_end must lie in \(0, 1\); got 1\.0"),
+         ValueError, r"beta_end must be a finite number > 0 and < 1; got 1\.0"),
     case("linear_betas-nan", lambda: sd.linear_betas(10, 1e-4, math.nan),
-         ValueError, r"beta_end must be a finite number > 0; got nan"),
+         ValueError, r"beta_end must be a finite number > 0 and < 1; got nan"),
     case("cosine_betas-n<0", lambda: sd.cosine_betas(-3),
          ValueError, r"n must be an integer >= 1; got -3"),
     case("cosine_betas-s<0", lambda: sd.cosine_betas(10, s=-1.0),
          ValueError, r"s must be a finite number >= 0; got -1\.0"),
     case("cosine_betas-max>1", lambda: sd.cosine_betas(10, max_beta=1.5),
-         ValueError, r"max_beta must lie in \(0, 1\); got 1\.5"),
+         ValueError, r"max_beta must be a finite number > 0 and < 1; got 1\.5"),
     # --- λ ↦ t outside [λ(T), λ(0)] ---
     case("schedule-lam-low", lambda: LIN.t_of_lambda(-100.0),
          ValueError, r"lam must lie in \[λ\(T\), λ\(0\)\] = \[-5\.0.*got values in \[-100, -100\]"),
@@ -212,7 +489,7 @@ CASES = [
     case("ReverseSDE-sde-str", lambda: sd.ReverseSDE("vp", zero_net),
          TypeError, r"sde must be an SDE; got str"),
     case("reverse-score-shape", lambda: VP.reverse(lambda x, t: x[:, :1]).drift(X, 0.5),
-         ValueError, r"score_fn\(x, t\) must have the shape of x, \(4, 2\); got \(4, 1\)"),
+         ValueError, r"score_fn\(x, t\) must return a tensor of the shape of x, \(4, 2\); got \(4, 1\)"),
     case("reverse-score-none-out", lambda: VP.reverse(lambda x, t: None).drift(X, 0.5),
          TypeError, r"score_fn\(x, t\) must return a .*Tensor.*got NoneType"),
     case("reverse-t-batch", lambda: VP.reverse(zero_net, True).drift(X, T3),
@@ -239,9 +516,9 @@ CASES = [
     case("ddpm-i-2d", lambda: CHAIN.time(torch.ones(2, 2, dtype=torch.long)),
          ValueError, r"i must be a scalar or of shape \(batch,\); got shape \(2, 2\)"),
     case("ddpm-perturb-i-batch", lambda: CHAIN.perturb(X, torch.tensor([1, 2, 3]), X),
-         ValueError, r"i of shape \(3,\) does not match the batch of x, shape \(4, 2\)"),
+         ValueError, r"i must be .*\(batch,\) = \(4,\) to match x0 of shape \(4, 2\); got i of shape \(3,\)"),
     case("ddpm-step-i-batch", lambda: CHAIN.step(X, torch.tensor([1, 2, 3]), X),
-         ValueError, r"i of shape \(3,\) does not match the batch of x, shape \(4, 2\)"),
+         ValueError, r"i must be .*\(batch,\) = \(4,\) to match x_prev of shape \(4, 2\); got i of shape \(3,\)"),
     case("ddpm-posterior-shape", lambda: CHAIN.posterior(X, torch.zeros(4, 3), 1),
          ValueError, r"x_t must have the shape of x0, \(4, 2\); got \(4, 3\)"),
     case("ddpm-eps-shape", lambda: CHAIN.mean_from_eps(X, 1, torch.zeros(2)),
@@ -249,19 +526,19 @@ CASES = [
     case("ddpm-noise-none", lambda: CHAIN.step(X, 1, None),
          TypeError, r"noise must be a torch\.Tensor; got NoneType"),
     # --- parameterizations: unknown names list the valid ones ---
-    case("convert-source", lambda: sd.convert(X, X, 0.5, VP, source="noise", target="score"),
+    case("convert-source", lambda: sd.convert(VP, X, X, 0.5, source="noise", target="score"),
          ValueError, r"source must be " + PRED_NAMES + r"; got 'noise'"),
-    case("convert-target", lambda: sd.convert(X, X, 0.5, VP, source="eps", target="Score"),
+    case("convert-target", lambda: sd.convert(VP, X, X, 0.5, source="eps", target="Score"),
          ValueError, r"target must be " + PRED_NAMES + r"; got 'Score'"),
-    case("eps_from-kind", lambda: sd.eps_from(X, "epsilon", X, 1.0, 1.0),
+    case("eps_from-kind", lambda: eps_from(X, "epsilon", X, 1.0, 1.0),
          ValueError, r"kind must be " + PRED_NAMES + r"; got 'epsilon'"),
-    case("from_eps-kind", lambda: sd.from_eps(X, None, X, 1.0, 1.0),
+    case("from_eps-kind", lambda: from_eps(X, None, X, 1.0, 1.0),
          ValueError, r"kind must be " + PRED_NAMES + r"; got None"),
-    case("convert-pred-shape", lambda: sd.convert(torch.zeros(4, 3), X, 0.5, VP, source="eps", target="x0"),
+    case("convert-pred-shape", lambda: sd.convert(VP, torch.zeros(4, 3), X, 0.5, source="eps", target="x0"),
          ValueError, r"pred must have the shape of x_t, \(4, 2\); got \(4, 3\)"),
-    case("convert-t-batch", lambda: sd.convert(X, X, T3, VP, source="eps", target="x0"),
+    case("convert-t-batch", lambda: sd.convert(VP, X, X, T3, source="eps", target="x0"),
          ValueError, r"t must be .*to match x_t of shape \(4, 2\); got t of shape \(3,\)"),
-    case("convert-sde-str", lambda: sd.convert(X, X, 0.5, "vp", source="eps", target="x0"),
+    case("convert-sde-str", lambda: sd.convert("vp", X, X, 0.5, source="eps", target="x0"),
          TypeError, r"sde must be an SDE; got str"),
     case("ScoreModel-predicts", lambda: sd.ScoreModel(zero_net, VP, predicts="noise"),
          ValueError, r"predicts must be " + PRED_NAMES + r"; got 'noise'"),
@@ -274,7 +551,7 @@ CASES = [
     case("ScoreModel-net-shape", lambda: sd.ScoreModel(lambda x, t: x[:, :1], VP)(X, 0.5),
          ValueError, r"net\(x, t\) must return a tensor of the shape of x, \(4, 2\); got \(4, 1\)"),
     case("ScoreModel-net-none", lambda: sd.ScoreModel(lambda x, t: None, VP)(X, 0.5),
-         ValueError, r"net\(x, t\) must return a tensor .*; got NoneType"),
+         TypeError, r"net\(x, t\) must return a torch\.Tensor .*; got NoneType"),
     case("ScoreModel-t-batch", lambda: MODEL(X, T3),
          ValueError, r"t must be .*to match x of shape \(4, 2\); got t of shape \(3,\)"),
     case("ScoreModel-x-0d", lambda: MODEL(torch.tensor(1.0), 0.5),
@@ -314,19 +591,19 @@ CASES = [
          ValueError, r"x must have shape \(batch, d\) .*d = 2 .*; got shape \(4, 3\)"),
     case("gm-x-1d", lambda: GM.score(torch.zeros(2)),
          ValueError, r"x must have shape \(batch, d\) .*; got shape \(2,\)"),
-    case("gm-marginal-x-dim", lambda: GM.marginal_score(torch.zeros(4, 3), 0.5, VP),
+    case("gm-marginal-x-dim", lambda: GM.marginal_score(VP, torch.zeros(4, 3), 0.5),
          ValueError, r"x must have shape .*d = 2 .*; got shape \(4, 3\)"),
-    case("gm-t-batch", lambda: GM.marginal_log_prob(X, T3, VP),
+    case("gm-t-batch", lambda: GM.marginal_log_prob(VP, X, T3),
          ValueError, r"t must be .*to match x of shape \(4, 2\); got t of shape \(3,\)"),
-    case("gm-sde-str", lambda: GM.marginal_score(X, 0.5, "vp"),
+    case("gm-sde-str", lambda: GM.marginal_score("vp", X, 0.5),
          TypeError, r"sde must be an SDE; got str"),
     case("gm-score_fn-sde", lambda: GM.score_fn(None),
          TypeError, r"sde must be an SDE; got NoneType"),
     case("gm-sample-0", lambda: GM.sample(0),
          ValueError, r"n must be an integer >= 1; got 0"),
-    case("gm-marginal-batch-t", lambda: GM.marginal(VP, T4),
+    case("gm-marginal-batch-t", lambda: GM.marginal_mixture(VP, T4),
          ValueError, r"t must be a scalar.*got shape \(4,\)"),
-    case("gm-marginal_eps-sigma0", lambda: GM.marginal_eps(X, 0.0, VP),
+    case("gm-marginal_eps-sigma0", lambda: GM.marginal_eps(VP, X, 0.0),
          ValueError, r"t must .*σ\(t\) > 0.*got t = 0\.0"),
 ]
 
@@ -359,9 +636,9 @@ def test_time_edges_accepted():
 def test_division_by_sigma_zero_is_refused():
     """At t = 0 under VP σ = 0: converting to the score (or from x0) would give ±inf; it raises instead."""
     with pytest.raises(ValueError, match=r"t must give σ\(t\) > 0 .*got t = 0\.0"):
-        sd.convert(X, X, 0.0, VP, source="eps", target="score")
+        sd.convert(VP, X, X, 0.0, source="eps", target="score")
     with pytest.raises(ValueError, match=r"t must give σ\(t\) > 0 .*'x0'.*got t = 0\.0"):
-        sd.convert(X, X, torch.tensor([0.5, 0.5, 0.0, 0.5]), VP, source="x0", target="eps")
+        sd.convert(VP, X, X, torch.tensor([0.5, 0.5, 0.0, 0.5]), source="x0", target="eps")
     with pytest.raises(ValueError, match=r"t must give σ\(t\) > 0"):
         MODEL(X, 0.0)
     assert bool(torch.isfinite(MODEL(X, 1e-6)).all())
@@ -391,10 +668,10 @@ def test_edges_accepted():
     CHAIN.perturb(X, 0, X), CHAIN.posterior(X, X, i4), CHAIN.mean_from_eps(X, i4, X)
     # mixtures: weights summing to 1 within 1e-6 are renormalised; ε at the smallest σ > 0
     assert float(sd.GaussianMixture([0.5, 0.5 + 1e-7], M, C).weights.sum()) == pytest.approx(1.0, abs=1e-15)
-    GM.marginal(VP, 0.0), GM.marginal(VP, 1.0), GM.marginal_eps(X, T4, VP), GM.marginal_eps(X, 0.0, VE)
+    GM.marginal_mixture(VP, 0.0), GM.marginal_mixture(VP, 1.0), GM.marginal_eps(VP, X, T4), GM.marginal_eps(VE, X, 0.0)
     for target in ("eps", "x0", "v", "score"):
         MODEL.predict(X, T4, target)
-        sd.convert(X, X, T4, SUBVP, source=target, target="eps")
+        sd.convert(SUBVP, X, X, T4, source=target, target="eps")
 
 
 def test_mixed_dtypes_are_refused_where_inputs_combine():
