@@ -253,7 +253,7 @@ def forward_density(sde: sd.SDE, p0: ArrayLike, grid: Grid, t: float, *, method:
         p_t(x) = a^(-d) q_τ(x/a),   (τ, a) = time_change(sde, t),   q_τ = heat.solve(p0, grid, τ, method=method)
 
     The values live on ``grid.scaled(a)`` (the cell centres a·x_i), so no interpolation is needed: with the
-    spectral method it equals the exact marginal (e.g. ``scoresde.GaussianMixture.marginal``) to round-off on a
+    spectral method it equals the exact marginal (e.g. of a ``scoresde.GaussianMixture``) to round-off on a
     grid that resolves p0 and a box that holds p_t (on a bounded box the walls act on the rescaled variable y).
 
     For ``VESDE`` (σ(0) = σ_min > 0) p0 is the density at t = 0, i.e. the data already smoothed by N(0, σ_min²).
