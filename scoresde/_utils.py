@@ -45,7 +45,7 @@ def append_dims(v: Tensor, ndim: int) -> Tensor:
         raise TypeError(f"append_dims: ndim must be an int; got {type(ndim).__name__} {ndim!r}")
     missing = ndim - v.ndim
     if missing < 0:
-        raise ValueError(f"append_dims: v has {v.ndim} dimensions, more than the {ndim} asked for")
+        raise ValueError(f"append_dims: ndim must be >= v.ndim = {v.ndim}; got ndim = {ndim}")
     return v[(...,) + (None,) * missing]
 
 
@@ -149,23 +149,36 @@ def check_t_min(t_min: Any, T: float) -> float:
     return float(t_min)
 
 
-def check_output(out: Any, x: Tensor, call: str, *, dtype: bool = False, where: str = "") -> Tensor:
+def check_output(out: Any, x: Tensor, call: str, *, dtype: bool = False, where: str = "", x_name: str = "x") -> Tensor:
     """Check what a user's function returned for the input ``x``.
 
     It must be a tensor (``TypeError``) of ``x``'s shape (``ValueError``) and, with ``dtype``, of ``x``'s dtype
     (``TypeError``). ``call`` names the function as called (``"score_fn(x, t)"``); ``where`` ends the message
-    (``"at t = 0.5"``).
+    (``"at t = 0.5"``); ``x_name`` is the input's name in the message.
     """
     at = f" {where}" if where else ""
     if not isinstance(out, Tensor):
-        raise TypeError(f"{call} must return a torch.Tensor of the shape of x, {tuple(x.shape)}; "
+        raise TypeError(f"{call} must return a torch.Tensor of the shape of {x_name}, {tuple(x.shape)}; "
                         f"got {type(out).__name__}{at}")
     if out.shape != x.shape:
-        raise ValueError(f"{call} must return a tensor of the shape of x, {tuple(x.shape)}; "
+        raise ValueError(f"{call} must return a tensor of the shape of {x_name}, {tuple(x.shape)}; "
                          f"got {tuple(out.shape)}{at}")
     if dtype and out.dtype != x.dtype:
-        raise TypeError(f"{call} must return x's dtype, {x.dtype}; got {out.dtype}{at}")
+        raise TypeError(f"{call} must return {x_name}'s dtype, {x.dtype}; got {out.dtype}{at}")
     return out
+
+
+def check_generator(generator: Any) -> None:
+    """Check that ``generator`` is a ``torch.Generator`` or None (``TypeError`` otherwise)."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None; got {type(generator).__name__}")
+
+
+def check_float_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
+    """Check that ``dtype`` is a floating-point ``torch.dtype`` (``TypeError`` otherwise)."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"{name} must be a floating-point torch.dtype; got {dtype!r}")
+    return dtype
 
 
 def expand_like(c: Tensor, x: Tensor) -> Tensor:
@@ -214,8 +227,11 @@ def check_same_shape(a: Tensor, b: Tensor, a_name: str, b_name: str, *, dtype: b
 
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
-    """Check that ``value`` is one of the allowed names; the error lists them."""
+    """Check that ``value`` is one of the allowed names (a non-string is a ``TypeError``); the error lists them."""
     options: Sequence[str] = tuple(choices)
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {', '.join(map(repr, options))}; "
+                        f"got {type(value).__name__} {value!r}")
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return str(value)

@@ -26,6 +26,7 @@ from scoresde._utils import (
     as_float64,
     check_batch_time,
     check_finite,
+    check_generator,
     check_int,
     check_sde,
     check_tensor,
@@ -142,10 +143,11 @@ class GaussianMixture:
             The samples, float64 of shape `(n, d)`.
 
         Raises:
-            TypeError: if `n` is not an int.
+            TypeError: if `n` is not an int or `generator` not a `torch.Generator`.
             ValueError: if `n < 1`.
         """
         check_int(n, "n", minimum=1)
+        check_generator(generator)
         dev = generator.device if generator is not None else torch.device("cpu")
         k = torch.multinomial(self.weights.to(dev), n, replacement=True, generator=generator)
         z = torch.randn(n, self.dim, dtype=FLOAT64, device=dev, generator=generator)
@@ -218,6 +220,7 @@ class GaussianMixture:
             TypeError: if `x` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
             ValueError: if `x` does not hold d values per sample, or `t` leaves `[0, T]` or does not match the batch.
         """
+        check_sde(sde)
         return self._evaluate(x, t, sde)[0]
 
     def marginal_score(self, sde: SDE, x: Tensor, t: Any) -> Tensor:
@@ -237,6 +240,7 @@ class GaussianMixture:
             TypeError: if `x` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
             ValueError: if `x` does not hold d values per sample, or `t` leaves `[0, T]` or does not match the batch.
         """
+        check_sde(sde)
         return self._evaluate(x, t, sde)[1]
 
     def marginal_eps(self, sde: SDE, x: Tensor, t: Any) -> Tensor:
@@ -258,6 +262,7 @@ class GaussianMixture:
         References:
             Vincent 2011, "A Connection Between Score Matching and Denoising Autoencoders", Neural Computation 23(7).
         """
+        check_sde(sde)
         _, score, sigma = self._evaluate(x, t, sde)
         zero = sigma <= 0
         if zero.any():

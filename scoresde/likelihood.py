@@ -43,6 +43,7 @@ from scoresde._utils import (
     check_callable,
     check_choice,
     check_finite,
+    check_generator,
     check_int,
     check_output,
     check_positive_float,
@@ -170,11 +171,6 @@ def _draw_probes(kind: str, k: int, x: Tensor, generator: torch.Generator | None
     return v.to(x.device)
 
 
-def _check_generator(generator: Any) -> None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None; got {type(generator).__name__}")
-
-
 def log_likelihood(
     score_fn: ScoreFn,
     sde: SDE,
@@ -270,7 +266,7 @@ def log_likelihood(
     check_positive_float(rtol, "rtol")
     check_positive_float(atol, "atol")
     t_min = check_t_min(t_min, sde.T)
-    _check_generator(generator)
+    check_generator(generator)
 
     x0 = x.detach()
     vectors = _draw_probes(probe, probes, x0, generator) if trace == "hutchinson" else None
@@ -347,7 +343,7 @@ def bits_per_dim(
         raise ValueError(f"images must have shape (batch, C, H, W) with batch >= 1; got shape {tuple(images.shape)}")
     if dtype not in (torch.float32, torch.float64):
         raise TypeError(f"dtype must be torch.float32 or torch.float64; got {dtype}")
-    _check_generator(generator)
+    check_generator(generator)
     device = generator.device if generator is not None else images.device
     u = torch.rand(images.shape, generator=generator, dtype=dtype, device=device).to(images.device)
     x = (images.to(dtype) + u) * (2.0 / 256.0) - 1.0

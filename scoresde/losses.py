@@ -42,7 +42,21 @@ from typing import Any, Literal, get_args
 import torch
 from torch import Tensor
 
-from scoresde._utils import FLOAT64, append_dims, check_choice, check_int, check_positive_float, check_tensor
+from scoresde._utils import (
+    FLOAT64,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_generator,
+    check_int,
+    check_output,
+    check_positive_float,
+    check_sde,
+    check_t_min,
+    check_tensor,
+    check_time,
+    expand_like,
+)
 from scoresde.parameterization import PREDICTIONS, eps_from
 from scoresde.sde import SDE
 
@@ -53,7 +67,7 @@ WEIGHTINGS: tuple[str, ...] = get_args(Weighting)
 REDUCTIONS = ("mean", "none")
 
 
-def likelihood_weight(sde: SDE, t: Tensor) -> Tensor:
+def likelihood_weight(sde: SDE, t: Any) -> Tensor:
     r"""The likelihood weighting of the ε loss, ``w(t) = g(t)²/σ(t)² = -2 dλ/dt``.
 
     λ = log(α/σ) is the half log-SNR. With this weight the score-form weight σ²·w becomes g², under which the
@@ -61,21 +75,24 @@ def likelihood_weight(sde: SDE, t: Tensor) -> Tensor:
 
     Args:
         sde: the forward SDE, giving g(t)² and σ(t).
-        t: times in (0, T], any shape.
+        t: times in (0, T]: a number, a sequence or a tensor of shape `()` or `(batch,)`.
 
     Returns:
         float64 tensor of the shape of ``t``.
 
     Raises:
-        TypeError: ``sde`` is not an ``SDE``.
+        TypeError: ``sde`` is not an ``SDE`` or ``t`` not real.
+        ValueError: ``t`` has more than one dimension or a time outside (0, T] (σ(0) = 0 under VP would divide by
+            zero).
 
     References:
         Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood Training of Score-Based Diffusion Models",
         NeurIPS, Theorem 1.
     """
-    if not isinstance(sde, SDE):
-        raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
-    tt = t.to(FLOAT64)
+    check_sde(sde)
+    tt = check_time(t, sde.T)
+    if bool((tt == 0).any()):
+        raise ValueError("t must lie in (0, T]: the weight g²/σ² divides by σ(0)² = 0; got t = 0")
     sigma = sde._marginal(tt)[1]
     return sde._g2(tt) / (sigma * sigma)
 
@@ -125,8 +142,7 @@ class DSMLoss:
     def __post_init__(self) -> None:
         check_choice(self.weighting, "weighting", WEIGHTINGS)
         check_choice(self.predicts, "predicts", PREDICTIONS)
-        if not isinstance(self.importance_sampling, bool):
-            raise TypeError(f"importance_sampling must be a bool; got {self.importance_sampling!r}")
+        check_bool(self.importance_sampling, "importance_sampling")
         check_positive_float(self.t_min, "t_min")
         if self.steps is not None:
             check_int(self.steps, "steps", minimum=1)
@@ -152,10 +168,13 @@ class DSMLoss:
             ``(t, weight)``, both float64 of shape ``(n,)``.
 
         Raises:
-            ValueError: ``t_min`` is not below ``sde.T``.
+            TypeError: ``sde`` is not an ``SDE``, ``n`` not an int or ``generator`` not a ``torch.Generator``.
+            ValueError: ``n < 1`` or ``t_min`` is not below ``sde.T``.
         """
-        if self.t_min >= sde.T:
-            raise ValueError(f"t_min must lie in (0, T = {sde.T:g}); got {self.t_min}")
+        check_sde(sde)
+        check_int(n, "n", minimum=1)
+        check_generator(generator)
+        check_t_min(self.t_min, sde.T)
         if device is None and generator is not None:
             device = generator.device
         u = torch.rand(n, generator=generator, dtype=FLOAT64, device=device)
@@ -191,12 +210,13 @@ class DSMLoss:
             A scalar (``reduction="mean"``) or the weighted loss of each example, shape ``(batch,)``.
 
         Raises:
-            TypeError: ``sde`` is not an ``SDE`` or ``x0`` is not a floating-point tensor.
+            TypeError: ``net`` is not callable, ``sde`` not an ``SDE``, ``x0`` not a floating-point tensor, or the
+                network returns no tensor.
             ValueError: ``x0`` has fewer than 2 dimensions, an unknown ``reduction``, a bad ``shard``, or a
                 network output of another shape than ``x0``.
         """
-        if not isinstance(sde, SDE):
-            raise TypeError(f"sde must be an SDE; got {type(sde).__name__}")
+        check_callable(net, "net", "net(x_t, t)")
+        check_sde(sde)
         check_tensor(x0, "x0")
         check_choice(reduction, "reduction", REDUCTIONS)
         if x0.ndim < 2:
@@ -208,12 +228,9 @@ class DSMLoss:
         rows = slice(rank * b, (rank + 1) * b)
         t, weight = (v[rows] for v in self.sample_times(sde, world * b, generator, x0.device))
         noise = torch.randn((world * b, *x0.shape[1:]), generator=generator, dtype=x0.dtype, device=x0.device)[rows]
-        alpha, sigma = (append_dims(c, x0.ndim).to(x0.dtype) for c in sde._marginal(t))
+        alpha, sigma = (expand_like(c, x0) for c in sde._marginal(t))
         x_t = alpha * x0 + sigma * noise
-        pred = net(x_t, t.to(x0.dtype))
-        if not isinstance(pred, Tensor) or pred.shape != x0.shape:
-            got = tuple(pred.shape) if isinstance(pred, Tensor) else type(pred).__name__
-            raise ValueError(f"net(x_t, t) must return a tensor of the shape of x0, {tuple(x0.shape)}; got {got}")
+        pred = check_output(net(x_t, t.to(x0.dtype)), x0, "net(x_t, t)", x_name="x0")
         eps_hat = eps_from(pred.to(x0.dtype), self.predicts, x_t, alpha, sigma)
         per_example = (eps_hat - noise).pow(2).flatten(1).mean(1) * weight.to(x0.dtype)
         return per_example.mean() if reduction == "mean" else per_example

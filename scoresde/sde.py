@@ -32,6 +32,8 @@ from scoresde._utils import (
     check_batch_time,
     check_bool,
     check_callable,
+    check_float_dtype,
+    check_generator,
     check_int,
     check_output,
     check_positive_float,
@@ -348,7 +350,8 @@ class SDE(ABC):
             `x_T`, a tensor of the given shape.
 
         Raises:
-            TypeError: if `shape` is not a sequence of ints.
+            TypeError: if `shape` is not a sequence of ints, `generator` not a `torch.Generator` or `dtype` not a
+                floating-point dtype.
             ValueError: if an entry of `shape` is below 1.
         """
         if not isinstance(shape, (tuple, list, torch.Size)):
@@ -357,6 +360,8 @@ class SDE(ABC):
         dims = tuple(shape)
         for n in dims:
             check_int(n, "shape entries", minimum=1)
+        check_generator(generator)
+        check_float_dtype(dtype)
         if device is None and generator is not None:
             device = generator.device
         return self.prior_std * torch.randn(dims, generator=generator, dtype=dtype, device=device)

@@ -245,6 +245,7 @@ def test_args_parser() -> None:
 # plotting, and test targets. Every other public class and function states its formula's source under References:.
 NO_REFERENCE = {
     "scoresde.analytic.ring_mixture", "scoresde.timesteps.check_grid", "scoresde.samplers.SampleResult",
+    "scoresde.samplers.method_options", "scoresde.samplers.method_table",
     "scoresde.likelihood.LikelihoodResult", "scoresde.metrics.moment_errors",
     "scoresde.viz.image_grid", "scoresde.viz.plot_loss_curve", "scoresde.viz.save_image_grid",
     "scoresde.viz.save_scatter",

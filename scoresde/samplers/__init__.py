@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_bool, check_callable, check_choice, check_int, check_sde, check_t_min
+from scoresde._utils import check_bool, check_callable, check_choice, check_generator, check_int, check_sde, check_t_min
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.ancestral import ancestral, ddim
 from scoresde.samplers.deterministic import ODE_SOLVERS, heun, ode
@@ -160,12 +160,13 @@ def sample(
             `trajectory`.
 
     Raises:
-        TypeError: if `sde` is not an `SDE`, `score_fn` or `callback` not callable, `grid` neither a name nor a
-            tensor, or an option is not one the method takes (the error lists its options).
+        TypeError: for an argument or option of the wrong type (`sde` not an `SDE`, `score_fn` or `callback` not
+            callable, `x_T` not a floating-point tensor, a bool where a number is expected, …), an option the method
+            does not take (the error lists its options), or a `score_fn` that returns no tensor (naming the time).
         ValueError: if `method` or `grid` is unknown (the error lists the valid ones), `steps < 1`, `t_min`
-            leaves `(0, T)`, a given grid does not strictly decrease inside `(0, T]`, `x_T` is not a floating
-            tensor with a batch dimension, an option's value is out of range, or `score_fn` returns a wrong
-            shape or non-finite values (naming the time).
+            leaves `(0, T)`, a given grid does not strictly decrease inside `(0, T]`, `x_T` has no batch dimension,
+            an option's value is out of range, or `score_fn` returns a wrong shape or non-finite values (naming the
+            time).
 
     References:
         - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239 (ancestral).
@@ -196,6 +197,7 @@ def sample(
         check_callable(callback, "callback", "callback(i, t, x)")
     check_bool(denoise, "denoise")
     check_bool(return_trajectory, "return_trajectory")
+    check_generator(generator)
     if isinstance(grid, str):
         ts = time_grid(sde, steps, grid, t_min, rho=rho)
     else:

@@ -113,8 +113,8 @@ def inpaint(
     check_callable(score_fn, "score_fn", "score_fn(x, t)")
     check_tensor(y, "y")
     check_finite(y, "y")
-    if y.ndim < 2:
-        raise ValueError(f"y must be a batch of shape (batch, *dims); got shape {tuple(y.shape)}")
+    if y.ndim < 2 or y.numel() == 0:
+        raise ValueError(f"y must be a non-empty batch of shape (batch, *dims); got shape {tuple(y.shape)}")
     known = _check_mask(mask, y)
     check_choice(method, "method", INPAINT_METHODS)
     check_int(steps, "steps", minimum=1)
