@@ -3,7 +3,8 @@
 The nets are tested on small configs (a forward pass of a few milliseconds); the DDPM++ CIFAR-10 config is only
 instantiated, to pin its parameter count. Several properties need a network whose output is not zero, so
 ``_unzero`` fills every parameter that starts at zero (the zero-initialised output layers, biases) with small
-random numbers first.
+random numbers first. Each property is one that a broken network fails: a gradient that is zero or wrong, a time
+that does not reach the output, one sample leaking into another, a construction that the seed does not fix.
 """
 
 from __future__ import annotations
@@ -66,8 +67,13 @@ def _unet(config: UNetConfig = SMALL) -> UNet:
 
 NETS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "mlp": (_mlp, (5, 3)),
+    "mlp_fourier": (lambda: _mlp(dataclasses.replace(SMALL_MLP, time_embedding="fourier")), (5, 3)),
     "unet": (_unet, (5, 2, 8, 8)),
+    # the DDPM-style resampling layers, the Fourier embedding and two attention heads
+    "unet_conv_fourier": (lambda: _unet(dataclasses.replace(SMALL, resample="conv", time_embedding="fourier",
+                                                            attn_heads=2)), (5, 2, 8, 8)),
 }
+U64 = 2.0**-53  # the unit roundoff of float64
 
 
 # --- embeddings -------------------------------------------------------------------------------------------------
@@ -135,14 +141,6 @@ def test_shape_dtype_and_zero_output_at_init(name: str, dtype: torch.dtype) -> N
     assert not out.any()
 
 
-def test_unet_conv_resampling_and_fourier_variant() -> None:
-    """The DDPM-style resampling layers and the Fourier embedding give the same shapes."""
-    config = dataclasses.replace(SMALL, resample="conv", time_embedding="fourier", attn_heads=2)
-    net = _unzero(_unet(config))
-    x, t = _inputs((3, 2, 8, 8))
-    assert net(x, t).shape == x.shape
-
-
 def test_score_model_wraps_the_nets() -> None:
     """The nets plug into ScoreModel: s = -ε_θ/σ(t)."""
     net = _unzero(_mlp())
@@ -157,7 +155,8 @@ def test_score_model_wraps_the_nets() -> None:
 
 @pytest.mark.parametrize("name", list(NETS))
 def test_output_depends_on_t(name: str) -> None:
-    """Different times give different outputs; the same time gives the same output."""
+    """Different times give different outputs, for every sample; the same time gives the same output (the same
+    operations in the same order: bit for bit)."""
     make, shape = NETS[name]
     net = _unzero(make()).eval()
     x, t = _inputs(shape)
@@ -169,14 +168,38 @@ def test_output_depends_on_t(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(NETS))
 def test_batch_independence(name: str) -> None:
-    """In eval mode sample 0's output depends on neither the other samples nor their times."""
+    """In eval mode each sample's output depends on neither the other samples nor their times.
+
+    In float64. Run alone or among other samples, a sample meets the same operations, but the BLAS kernels may
+    block its sums differently by batch size, and a reordered sum of k terms moves by at most k·u·Σ|terms|
+    (u = 2⁻⁵³). Summed over the ~30 layers of these nets, 10⁴·u·max|out| (~10⁻¹² here) bounds that with room to
+    spare; one sample leaking into another (a norm or attention over the batch) moves the output by ~10⁻¹."""
     make, shape = NETS[name]
-    net = _unzero(make()).eval()
-    x, t = _inputs(shape)
-    x2, t2 = _inputs(shape, seed=1)
+    net = _unzero(make()).to(F64).eval().requires_grad_(False)
+    x, t = _inputs(shape, F64)
+    x2, t2 = _inputs(shape, F64, seed=1)
     x2[0], t2[0] = x[0], t[0]
-    torch.testing.assert_close(net(x2, t2)[0], net(x, t)[0], rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(net(x[:1], t[:1])[0], net(x, t)[0], rtol=1e-5, atol=1e-6)
+    out, mixed = net(x, t), net(x2, t2)
+    tol = 1e4 * U64 * float(out.abs().max())
+    torch.testing.assert_close(mixed[0], out[0], rtol=0, atol=tol)
+    alone = torch.cat([net(x[i:i + 1], t[i:i + 1]) for i in range(shape[0])])
+    torch.testing.assert_close(alone, out, rtol=0, atol=tol)
+    assert float((mixed[1:] - out[1:]).abs().max()) > 1e-2  # the other samples did change
+
+
+@pytest.mark.parametrize("name", list(NETS))
+def test_construction_and_output_are_fixed_by_the_seed(name: str) -> None:
+    """The same seed builds the same weights (and so the same output, bit for bit: the same operations in the same
+    order); another seed builds other weights in every randomly initialised tensor."""
+    make, shape = NETS[name]
+    a, b = make(), make()  # each seeds torch's generator with 0
+    assert all(torch.equal(v, b.state_dict()[k]) for k, v in a.state_dict().items())
+    torch.manual_seed(1)
+    c = type(a)(a.config)
+    random = [k for k, v in a.state_dict().items() if v.unique().numel() > 1]  # not the zeros and ones
+    assert len(random) > 10 and all(not torch.equal(a.state_dict()[k], c.state_dict()[k]) for k in random)
+    x, t = _inputs(shape)
+    assert torch.equal(_unzero(a).eval()(x, t), _unzero(b).eval()(x, t))
 
 
 def test_dropout_only_in_train_mode() -> None:
@@ -190,12 +213,42 @@ def test_dropout_only_in_train_mode() -> None:
 
 @pytest.mark.parametrize("name", list(NETS))
 def test_gradient_reaches_every_parameter(name: str) -> None:
+    """Every parameter tensor gets a gradient with a non-zero entry (once the zero output layer is perturbed)."""
     make, shape = NETS[name]
     net = _unzero(make())
     x, t = _inputs(shape)
     net(x, t).square().sum().backward()
     dead = [n for n, p in net.named_parameters() if p.grad is None or not p.grad.any()]
     assert dead == []
+
+
+@pytest.mark.parametrize("name", list(NETS))
+def test_gradient_is_the_derivative_of_the_loss(name: str) -> None:
+    """<∇L(θ), v> equals the central difference (L(θ + hv) - L(θ - hv))/2h along a random direction v, in float64.
+
+    With h = 10⁻⁵ the difference's truncation error is O(h²) ~ 10⁻¹⁰ and its rounding error ~u·|L|/h ~ 10⁻¹¹ of L;
+    a gradient that is wrong or missing in any layer is off by far more than rtol = 10⁻⁶."""
+    make, shape = NETS[name]
+    net = _unzero(make()).to(F64).eval()
+    x, t = _inputs(shape, F64)
+    params = list(net.parameters())
+    g = torch.Generator().manual_seed(5)
+    v = [torch.randn(p.shape, generator=g, dtype=F64) for p in params]
+    loss = net(x, t).square().mean()
+    grads = torch.autograd.grad(loss, params)
+    directional = sum(float((gr * d).sum()) for gr, d in zip(grads, v, strict=True))
+
+    def shifted(h: float) -> float:
+        with torch.no_grad():
+            for p, d in zip(params, v, strict=True):
+                p.add_(d, alpha=h)
+            value = float(net(x, t).square().mean())
+            for p, d in zip(params, v, strict=True):
+                p.sub_(d, alpha=h)
+        return value
+
+    h = 1e-5
+    assert directional == pytest.approx((shifted(h) - shifted(-h)) / (2 * h), rel=1e-6)
 
 
 def test_gradient_at_init_reaches_the_output_layer_only() -> None:
@@ -321,8 +374,9 @@ def test_config_refuses_unknown_keys(cls: type[UNetConfig] | type[MLPConfig]) ->
 @pytest.mark.parametrize(("change", "error", "match"), [
     ({"resolution": 30}, ValueError, r"divisible by 2\^\(len\(channel_mult\) - 1\) = 8"),
     ({"attn_resolutions": (16, 5)}, ValueError, r"among the resolutions of the network, \(32, 16, 8, 4\); got \[5\]"),
-    ({"dropout": 1.0}, ValueError, r"dropout must be in \[0, 1\)"),
+    ({"dropout": 1.0}, ValueError, r"dropout must be a finite number >= 0 and < 1; got 1.0"),
     ({"dropout": -0.1}, ValueError, "dropout must be"),
+    ({"dropout": True}, TypeError, "dropout must be a real number; got bool"),
     ({"channels": 0}, ValueError, "channels must be an integer >= 1"),
     ({"channels": 7}, ValueError, "channels must be an even integer >= 4"),
     ({"channel_mult": ()}, ValueError, "channel_mult must hold at least one"),
@@ -394,10 +448,15 @@ def test_state_dict_moves_between_nets_of_one_config() -> None:
 
 @pytest.mark.slow
 def test_ddpmpp_forward_backward() -> None:
+    """The full DDPM++ network: a finite output of x's shape, and a finite, non-zero gradient in every parameter."""
     net = UNet(UNetConfig.ddpmpp_cifar10())
     x, t = _inputs((2, 3, 32, 32))
-    _unzero(net)(x, t).square().mean().backward()
-    assert all(p.grad is not None for p in net.parameters())
+    out = _unzero(net)(x, t)
+    assert out.shape == x.shape and bool(torch.isfinite(out).all())
+    out.square().mean().backward()
+    bad = [n for n, p in net.named_parameters()
+           if p.grad is None or not p.grad.any() or not bool(torch.isfinite(p.grad).all())]
+    assert bad == []
 
 
 @pytest.mark.slow
@@ -424,5 +483,5 @@ def test_mlp_learns_the_ring_eps() -> None:
         opt.step()
     x, t, _ = batch(4000)
     with torch.no_grad():
-        excess = (net(x, t) - gm.marginal_eps(sde, x.double(), t.double()).float()).square().mean()
+        excess = (net(x, t) - gm.marginal_eps(x.double(), t.double(), sde).float()).square().mean()
     assert excess < 0.02

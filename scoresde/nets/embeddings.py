@@ -282,24 +282,6 @@ def _plain(value: Any) -> Any:
     return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
-def check_bool(value: Any, name: str) -> bool:
-    """Check that ``value`` is a bool (not merely truthy).
-
-    Args:
-        value: the value to check.
-        name: the argument's name in error messages.
-
-    Returns:
-        ``value`` itself.
-
-    Raises:
-        TypeError: ``value`` is not a bool.
-    """
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
-    return value
-
-
 def check_int_tuple(value: Any, name: str, *, allow_empty: bool = False) -> tuple[int, ...]:
     """Return ``value`` (a list or tuple of integers >= 1) as a tuple.
 

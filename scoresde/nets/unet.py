@@ -55,11 +55,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from scoresde._utils import append_dims, check_choice, check_int, check_positive_float, check_tensor
+from scoresde._utils import (
+    append_dims,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_positive_float,
+    check_tensor,
+)
 from scoresde.nets.embeddings import (
     EMBEDDINGS,
     NetConfig,
-    check_bool,
     check_embedding_dim,
     check_int_tuple,
     check_times,
@@ -160,10 +167,7 @@ class UNetConfig(NetConfig):
         object.__setattr__(self, "channel_mult", check_int_tuple(self.channel_mult, "channel_mult"))
         object.__setattr__(self, "attn_resolutions",
                            check_int_tuple(self.attn_resolutions, "attn_resolutions", allow_empty=True))
-        dropout = check_positive_float(self.dropout, "dropout", allow_zero=True)
-        if dropout >= 1:
-            raise ValueError(f"dropout must be in [0, 1); got {self.dropout!r}")
-        object.__setattr__(self, "dropout", dropout)
+        object.__setattr__(self, "dropout", check_float(self.dropout, "dropout", low=0.0, high=1.0, high_open=True))
         check_choice(self.resample, "resample", RESAMPLE)
         check_bool(self.skip_rescale, "skip_rescale")
         check_choice(self.time_embedding, "time_embedding", EMBEDDINGS)
