@@ -483,5 +483,5 @@ def test_mlp_learns_the_ring_eps() -> None:
         opt.step()
     x, t, _ = batch(4000)
     with torch.no_grad():
-        excess = (net(x, t) - gm.marginal_eps(x.double(), t.double(), sde).float()).square().mean()
+        excess = (net(x, t) - gm.marginal_eps(sde, x.double(), t.double()).float()).square().mean()
     assert excess < 0.02
