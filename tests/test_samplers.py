@@ -57,19 +57,14 @@ SUBVP = sd.SubVPSDE(0.1, 20.0)
 VE = sd.VESDE(0.01, 50.0)
 MIX2 = random_mixture(3, 2, seed=0)  # the 2-D mixture of the order and recovery tests
 
-# (id, method, options): every method, and the variants the issue names
-METHOD_CASES: list[tuple[str, str, dict[str, Any]]] = [
-    ("ancestral", "ancestral", {}),
-    ("ddim_eta0", "ddim", {"eta": 0.0}),
+# (id, method, options): every method of sd.METHODS with its defaults, then the variants worth their own case.
+# A method added to sd.METHODS joins every test that iterates over METHOD_CASES by itself.
+VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
     ("ddim_eta1", "ddim", {"eta": 1.0}),
-    ("euler_maruyama", "euler_maruyama", {}),
-    ("pc", "pc", {}),
-    ("ode_dopri5", "ode", {"solver": "dopri5"}),
     ("ode_euler", "ode", {"solver": "euler"}),
-    ("heun", "heun", {}),
-    ("dpm_solver2", "dpm_solver", {"order": 2}),
     ("dpm_solver3", "dpm_solver", {"order": 3}),
 ]
+METHOD_CASES: list[tuple[str, str, dict[str, Any]]] = [(name, name, {}) for name in sd.METHODS] + VARIANTS
 STOCHASTIC_CASES = [
     ("ancestral", "ancestral", {}),
     ("ddim_eta1", "ddim", {"eta": 1.0}),
@@ -77,6 +72,16 @@ STOCHASTIC_CASES = [
     ("euler_maruyama", "euler_maruyama", {}),
     ("pc", "pc", {}),
 ]
+
+
+def test_every_method_is_in_the_catalogue() -> None:
+    """A method added to sd.METHODS must say how many steps recover the targets, and be measured either as a
+    stochastic sampler (seeds) or for its convergence order (deterministic): the lists below name it."""
+    for name in sd.METHODS:
+        assert name in RECOVER_STEPS, f"add {name!r} to RECOVER_STEPS"
+        in_order = any(method == name for _, method, *_ in ORDER_CASES)
+        in_stochastic = any(method == name for _, method, _ in STOCHASTIC_CASES)
+        assert in_order or in_stochastic, f"add {name!r} to ORDER_CASES (deterministic) or STOCHASTIC_CASES"
 
 
 def case_params(cases: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
@@ -295,8 +300,8 @@ def test_euler_maruyama_sampler_follows_the_moment_recursion() -> None:
 N_RECOVER = 2000
 # generous step counts: 500 for the first-order stochastic methods, 200 for DDIM (η = 0), 50 for the second- and
 # third-order solvers (heun: 100 evaluations); the adaptive ODE chooses its own (~75 evaluations at rtol 1e-5)
-RECOVER_STEPS = {"ancestral": 500, "ddim_eta0": 200, "ddim_eta1": 500, "euler_maruyama": 500, "pc": 500,
-                 "ode_dopri5": 1, "heun": 50, "dpm_solver2": 50, "dpm_solver3": 50}
+RECOVER_STEPS = {"ancestral": 500, "ddim": 200, "ddim_eta1": 500, "euler_maruyama": 500, "pc": 500,
+                 "ode": 1, "heun": 50, "dpm_solver": 50, "dpm_solver3": 50}
 RECOVER_CASES = [c for c in METHOD_CASES if c[0] in RECOVER_STEPS]
 Z_NOISE, Z_BIAS = 4.0, 1.5
 SW_BIAS = 0.045
@@ -358,8 +363,8 @@ def test_every_method_recovers_the_mixture_under_vp(target: dict[str, Any], name
     check_recovers(target, recover(VP, method, options, RECOVER_STEPS[name]))
 
 
-OTHER_SDE_FAST = {("subvp", "euler_maruyama"), ("subvp", "dpm_solver2"), ("ve", "euler_maruyama"), ("ve", "pc"),
-                  ("ve", "dpm_solver2")}
+OTHER_SDE_FAST = {("subvp", "euler_maruyama"), ("subvp", "dpm_solver"), ("ve", "euler_maruyama"), ("ve", "pc"),
+                  ("ve", "dpm_solver")}
 
 
 @pytest.mark.parametrize(("sde_name", "name", "method", "options"), [
@@ -529,7 +534,7 @@ def documented_nfe(method: str, options: dict[str, Any], steps: int) -> int | No
     if method == "heun":
         return 2 * steps
     if method == "ode":
-        per = {"euler": 1, "midpoint": 2, "rk4": 4}.get(options["solver"])
+        per = {"euler": 1, "midpoint": 2, "rk4": 4}.get(options.get("solver", "dopri5"))
         return None if per is None else per * steps
     return steps
 

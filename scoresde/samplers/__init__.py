@@ -80,7 +80,7 @@ def method_table() -> str:
     """
     rows = ["| `method` | what it does | options (defaults) |", "|---|---|---|"]
     for name, fn in METHODS.items():
-        summary = (inspect.getdoc(fn) or "").splitlines()[0].replace("|", "\\|")
+        summary = _table_cell((inspect.getdoc(fn) or "").splitlines()[0])
         params = inspect.signature(fn).parameters
         options = ", ".join(f"`{p}={params[p].default!r}`" for p in method_options(name)) or "none"
         rows.append(f"| `{name}` | {summary} | {options} |")
@@ -234,6 +234,12 @@ def sample(
 
 
 
+def _table_cell(text: str) -> str:
+    """`text` for a Markdown table cell: a `|` outside code spans escaped (inside them it is left as it is)."""
+    parts = text.split("`")
+    return "`".join(p if i % 2 else p.replace("|", "\\|") for i, p in enumerate(parts))
+
+
 def _with_method_table(doc: str | None) -> str:
     """`doc` with its line `{methods}` replaced by `method_table()`, indented as that line is."""
     lines: list[str] = []
@@ -246,6 +252,6 @@ def _with_method_table(doc: str | None) -> str:
     return "\n".join(lines)
 
 
-# the generated tables; the API pages read them by inspection (docs/api/samplers.md)
+# the generated tables, for help(); the site fills them in by docs/generated_tables.py
 __doc__ = _with_method_table(__doc__)
 sample.__doc__ = _with_method_table(sample.__doc__)
