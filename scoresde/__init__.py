@@ -30,7 +30,7 @@ from scoresde.schedules import (
 from scoresde.sde import SDE, VESDE, VPSDE, ReverseSDE, ScoreFn, SubVPSDE, coefficients_from_marginal
 from scoresde.timesteps import GRIDS, time_grid
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "DDPM",
