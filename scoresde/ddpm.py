@@ -89,6 +89,14 @@ class DDPM:
                              f"[{int(idx.min())}, {int(idx.max())}]")
         return idx
 
+    def _checked(self, x: Any, x_name: str, other: Any, other_name: str, i: Any, low: int) -> Tensor:
+        """Check a pair of same-shaped floating tensors and an index ``i`` in ``{low..N}`` that fits their batch;
+        return the index (``_index``)."""
+        check_same_shape(check_tensor(x, x_name), check_tensor(other, other_name), x_name, other_name)
+        idx = self._index(i, low)
+        check_batch_time(x, idx, x_name, "i")
+        return idx
+
     def time(self, i: Any) -> Tensor:
         """The SDE time `t_i = i/N` at which index i sits (the chain is the VP SDE observed there).
 
@@ -163,10 +171,7 @@ class DDPM:
         References:
             Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 2.
         """
-        check_tensor(x_prev, "x_prev")
-        check_same_shape(x_prev, check_tensor(noise, "noise"), "x_prev", "noise")
-        idx = self._index(i, 1)
-        check_batch_time(x_prev, idx, "x_prev", "i")
+        idx = self._checked(x_prev, "x_prev", noise, "noise", i, 1)
         return (expand_like(torch.sqrt(self.alphas[idx - 1]), x_prev) * x_prev
                 + expand_like(torch.sqrt(self.betas[idx - 1]), x_prev) * noise)
 
@@ -190,10 +195,7 @@ class DDPM:
         References:
             Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 4.
         """
-        check_tensor(x0, "x0")
-        check_same_shape(x0, check_tensor(noise, "noise"), "x0", "noise")
-        idx = self._index(i, 0)
-        check_batch_time(x0, idx, "x0", "i")
+        idx = self._checked(x0, "x0", noise, "noise", i, 0)
         a, s = self.marginal(idx)
         return expand_like(a, x0) * x0 + expand_like(s, x0) * noise
 
@@ -248,10 +250,7 @@ class DDPM:
         References:
             Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eqs. 6-7.
         """
-        check_tensor(x0, "x0")
-        check_same_shape(x0, check_tensor(x_t, "x_t"), "x0", "x_t")
-        idx = self._index(i, 1)
-        check_batch_time(x_t, idx, "x_t", "i")
+        idx = self._checked(x0, "x0", x_t, "x_t", i, 1)
         c0, ci, var = self.posterior_coefficients(idx)
         return expand_like(c0, x_t) * x0 + expand_like(ci, x_t) * x_t, var
 
@@ -278,10 +277,7 @@ class DDPM:
         References:
             Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 11.
         """
-        check_tensor(x_t, "x_t")
-        check_same_shape(x_t, check_tensor(eps, "eps"), "x_t", "eps")
-        idx = self._index(i, 1)
-        check_batch_time(x_t, idx, "x_t", "i")
+        idx = self._checked(x_t, "x_t", eps, "eps", i, 1)
         eps_coef = self.betas[idx - 1] / torch.sqrt(self._one_minus_alpha_bars[idx])
         inv_sqrt_alpha = 1.0 / torch.sqrt(self.alphas[idx - 1])
         return expand_like(inv_sqrt_alpha, x_t) * (x_t - expand_like(eps_coef, x_t) * eps)

@@ -431,7 +431,7 @@ def test_nets_refuse_bad_types() -> None:
         _mlp()(torch.zeros(4, 2), torch.zeros(4))
     with pytest.raises(TypeError, match="config must be a UNetConfig"):
         UNet({"channels": 8})  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="config must be an MLPConfig"):
+    with pytest.raises(TypeError, match="config must be a MLPConfig or None"):
         MLP(SMALL)  # type: ignore[arg-type]
 
 

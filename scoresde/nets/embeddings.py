@@ -269,6 +269,26 @@ class NetConfig:
                              f"valid keys are {', '.join(map(repr, valid))}")
         return cls(**d)
 
+    @classmethod
+    def checked(cls: type[_C], config: Any) -> _C:
+        """The config a network was given: this class's defaults for None, else `config` itself if it is one.
+
+        Args:
+            config: None or an instance of this class.
+
+        Returns:
+            The config.
+
+        Raises:
+            TypeError: ``config`` is neither None nor an instance of this class.
+        """
+        if config is None:
+            return cls()
+        if not isinstance(config, cls):
+            raise TypeError(f"config must be a {cls.__name__} or None ({cls.__name__}.from_dict builds one from a "
+                            f"dict); got {type(config).__name__}")
+        return config
+
     def to_dict(self) -> dict[str, Any]:
         """The fields as plain JSON-able values (tuples become lists).
 

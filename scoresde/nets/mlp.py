@@ -100,10 +100,7 @@ class MLP(nn.Module):
 
     def __init__(self, config: MLPConfig | None = None) -> None:
         super().__init__()
-        config = MLPConfig() if config is None else config
-        if not isinstance(config, MLPConfig):
-            raise TypeError(f"config must be an MLPConfig (MLPConfig.from_dict builds one from a dict); "
-                            f"got {type(config).__name__}")
+        config = MLPConfig.checked(config)
         self.config = config
         c = config
         self.time_embed = nn.Sequential(

@@ -399,10 +399,7 @@ class UNet(nn.Module):
 
     def __init__(self, config: UNetConfig | None = None) -> None:
         super().__init__()
-        config = UNetConfig() if config is None else config
-        if not isinstance(config, UNetConfig):
-            raise TypeError(f"config must be a UNetConfig (UNetConfig.from_dict builds one from a dict); "
-                            f"got {type(config).__name__}")
+        config = UNetConfig.checked(config)
         self.config = c = config
         emb_dim = 4 * c.channels
         self.time_embed = nn.Sequential(
