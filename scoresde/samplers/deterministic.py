@@ -29,9 +29,8 @@ def ode(model: CountedScore, sde: SDE, x: Tensor, ts: Tensor, *, generator: torc
     r"""The probability-flow ODE `dx/dt = f(t) x - ½ g(t)² s(x, t)` solved by `torchdiffeq.odeint`.
 
     Fixed-step solvers step along the grid `ts`; adaptive ones choose their own steps to `rtol`/`atol` and report
-    x at the grid times. Their first step is Hairer's initial step capped at half the interval, and their steps land
-    on `t_min`, so the score is never evaluated outside `[t_min, T]` (`scoresde._ode.solve`, shared with
-    `log_likelihood`).
+    x at the grid times. Their first step is 1% of the interval and their steps land on `t_min`, so the score is never
+    evaluated outside `[t_min, T]` (`scoresde._ode.solve`, shared with `log_likelihood`).
 
     Args:
         model: the counted score, giving `score`, `x0 = (x + σ² s)/α` and `coefficients(t) = (α(t), σ(t))`.
