@@ -7,7 +7,7 @@ The hand-written loop is Euler on the probability-flow ODE, calling the network 
 
     x ← x + (t_{i+1} - t_i) · [f(t_i) x + ½ g(t_i)² ε_θ(x, t_i)/σ(t_i)]
 
-with the coefficients precomputed. Ours: ``sd.sample(ScoreModel(net, sde), sde, x_T, method, steps=NFE,
+with the coefficients precomputed. Ours: ``sd.sample(ScoreModel(net, sde), sde, x_T, method=method, steps=NFE,
 denoise=False)`` for the probability-flow ODE through torchdiffeq's fixed-step Euler (the same arithmetic, so
 the same samples up to round-off, which the script checks), DDIM and DPM-Solver++(2M) at the same NFE. Each
 round times every loop once on the same x_T, in an order rotated from round to round; the table shows the median
@@ -73,15 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     sde = sd.VPSDE()
     model = sd.ScoreModel(net, sde)
     x_T = sde.prior_sample((args.batch, cfg.in_channels, cfg.resolution, cfg.resolution),
-                           torch.Generator().manual_seed(0)).to(device)
-    ts = sd.time_grid(sde, args.nfe, "quadratic", 1e-3)
+                           generator=torch.Generator().manual_seed(0)).to(device)
+    ts = sd.time_grid(sde, args.nfe, grid="quadratic", t_min=1e-3)
 
     loops: dict[str, Callable[[], Tensor]] = {
         "hand-written Euler loop (PF-ODE)": lambda: hand_loop(net, sde, x_T, ts),
-        "sd.sample ode, solver=euler": lambda: sd.sample(model, sde, x_T, "ode", args.nfe, solver="euler",
-                                                          denoise=False).samples,
-        "sd.sample ddim": lambda: sd.sample(model, sde, x_T, "ddim", args.nfe, denoise=False).samples,
-        "sd.sample dpm_solver (2M)": lambda: sd.sample(model, sde, x_T, "dpm_solver", args.nfe,
+        "sd.sample ode, solver=euler": lambda: sd.sample(model, sde, x_T, method="ode", steps=args.nfe, solver="euler",
+                                                         denoise=False).samples,
+        "sd.sample ddim": lambda: sd.sample(model, sde, x_T, method="ddim", steps=args.nfe, denoise=False).samples,
+        "sd.sample dpm_solver (2M)": lambda: sd.sample(model, sde, x_T, method="dpm_solver", steps=args.nfe,
                                                        denoise=False).samples,
     }
     times: dict[str, list[float]] = {name: [] for name in loops}

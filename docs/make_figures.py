@@ -125,8 +125,8 @@ def sliced_w2(samples: Tensor, gm: sd.GaussianMixture, seed: int, floor_sets: in
     """SW2 of ``samples`` to 5n exact draws of ``gm`` (256 fixed directions), and the noise floor: the mean SW2 of
     ``floor_sets`` sets of n exact draws against the same reference."""
     n = samples.shape[0]
-    sw = sd.SlicedWasserstein(gm.sample(5 * n, gen(seed)), 256, generator=gen(seed + 1))
-    floor = sum(sw(gm.sample(n, gen(seed + 2 + k))) for k in range(floor_sets)) / floor_sets
+    sw = sd.SlicedWasserstein(gm.sample(5 * n, generator=gen(seed)), 256, generator=gen(seed + 1))
+    floor = sum(sw(gm.sample(n, generator=gen(seed + 2 + k))) for k in range(floor_sets)) / floor_sets
     return sw(samples), floor
 
 
@@ -217,7 +217,7 @@ def reverse_paths(score_fn: sd.ScoreFn, sde: sd.SDE, x_T: Tensor, method: str, s
     """Run ``sd.sample`` from x_T (no final denoising step); return the samples and the paths of the first
     ``keep`` of them, shape (steps + 1, keep, 2), recorded by the callback."""
     path = [x_T[:keep].clone()]
-    res = sd.sample(score_fn, sde, x_T, method, steps, generator=gen(11), denoise=False,
+    res = sd.sample(score_fn, sde, x_T, method=method, steps=steps, generator=gen(11), denoise=False,
                     callback=lambda i, t, x: path.append(x[:keep].clone()), **options)
     return res.samples, torch.stack(path)
 
@@ -229,7 +229,7 @@ def figure_trajectories(out: Path, quick: bool) -> Numbers:
     gm, sde = sd.ring_mixture(), sd.VPSDE()
     score_fn = gm.score_fn(sde)
     n, keep, em_steps, ode_steps = (500, 12, 200, 25) if quick else (10_000, 16, 1000, 100)
-    x_T = sde.prior_sample((n, 2), gen(10), dtype=F64)
+    x_T = sde.prior_sample((n, 2), generator=gen(10), dtype=F64)
     runs = (("reverse SDE, Euler–Maruyama", f"{em_steps} steps", reverse_paths(
                 score_fn, sde, x_T, "euler_maruyama", em_steps, keep)),
             ("probability-flow ODE, RK4", f"{ode_steps} steps, {4 * ode_steps} NFE", reverse_paths(
@@ -342,7 +342,7 @@ def figure_simple_vs_exact(out: Path, quick: bool) -> Numbers:
     gm, ddpm = sd.ring_mixture(), sd.DDPM(sd.linear_betas())
     n = 500 if quick else 10_000
     exact, simple = reverse_chains(gm, ddpm, torch.randn(n, 2, dtype=F64, generator=gen(20)), gen(21))
-    data = gm.sample(n, gen(22))
+    data = gm.sample(n, generator=gen(22))
     (sw_exact, floor), (sw_simple, _) = sliced_w2(exact, gm, 200), sliced_w2(simple, gm, 200)
     fig, axes = plt.subplots(1, 4, figsize=(17, 4.5), layout="constrained")
     exact_step = (r"$\frac{1}{\sqrt{\alpha_i}}(x_i - \frac{\beta_i}{\sqrt{1-\bar\alpha_i}}\hat\varepsilon)"

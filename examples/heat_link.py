@@ -81,7 +81,7 @@ def figure_density_flow(out: Path, quick: bool) -> dict[str, float]:
     times = [0.0, 0.1, 0.2, 0.35]
     worst = 0.0
     gen = torch.Generator().manual_seed(0)
-    x0 = gm.sample(n_samples, gen)
+    x0 = gm.sample(n_samples, generator=gen)
     fig, axes = plt.subplots(3, len(times), figsize=(3.0 * len(times), 8.6), constrained_layout=True)
     for col, t in enumerate(times):
         p_t = heat.forward_density(sde, p0, grid, t)

@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def noise_floor(target: sd.GaussianMixture, metric: sd.SlicedWasserstein, n: int, reps: int,
                 g: torch.Generator) -> list[float]:
     """SW2 of ``reps`` independent sets of n exact samples: what a perfect sampler scores."""
-    return [metric(target.sample(n, g)) for _ in range(reps)]
+    return [metric(target.sample(n, generator=g)) for _ in range(reps)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     g = torch.Generator().manual_seed(args.seed)
     target = sd.ring_mixture()
     sde = sd.VPSDE()
-    data = target.sample(200_000, g).float()
+    data = target.sample(200_000, generator=g).float()
 
     # ------------------------------------------------------------------ train
     torch.manual_seed(args.seed)
@@ -87,17 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     model = trainer.score_model(ema=True)
 
     # ------------------------------------------------------------------ sample
-    reference = target.sample(20 * args.n, g)
+    reference = target.sample(20 * args.n, generator=g)
     metric = sd.SlicedWasserstein(reference, 256, generator=torch.Generator().manual_seed(1))
     floor = noise_floor(target, metric, args.n, 10, g)
-    x_T = sde.prior_sample((args.n, 2), g)
+    x_T = sde.prior_sample((args.n, 2), generator=g)
     with torch.no_grad():
-        em = sd.sample(model, sde, x_T, "euler_maruyama", args.em_steps, generator=g, return_trajectory=True)
-        ode = sd.sample(model, sde, x_T, "ode", 100, rtol=1e-5, atol=1e-5, return_trajectory=True)
+        em = sd.sample(model, sde, x_T, method="euler_maruyama", steps=args.em_steps, generator=g,
+                       return_trajectory=True)
+        ode = sd.sample(model, sde, x_T, method="ode", steps=100, rtol=1e-5, atol=1e-5, return_trajectory=True)
     sw_em, sw_ode = metric(em.samples.double()), metric(ode.samples.double())
 
     # ------------------------------------------------------------------ likelihood
-    x_test = target.sample(args.n_nll, g)
+    x_test = target.sample(args.n_nll, generator=g)
     ll = sd.log_likelihood(model, sde, x_test.float(), trace="exact", rtol=1e-5, atol=1e-5)
     true_nll = -target.log_prob(x_test)
     gap = -ll.logp.double() - true_nll

@@ -120,7 +120,7 @@ def build_config(args: argparse.Namespace) -> tuple[Preset, TrainConfig]:
 
 def flip_to_float(batch: Tensor, g: torch.Generator) -> Tensor:
     """The training transform: uint8 NHWC → float NCHW in [-1, 1], random horizontal flips."""
-    return random_hflip(to_float(batch), g)
+    return random_hflip(to_float(batch), generator=g)
 
 
 def diagonal_gaussian(train: Tensor, g: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -175,7 +175,7 @@ def evaluate(args: argparse.Namespace, preset: Preset, trainer: Trainer, train_i
     metrics["forward_noising_times"] = times
 
     shape = (preset.n_samples, *to_float(train_images[:1]).shape[1:])
-    x_T = sde.prior_sample(shape, g).to(device)
+    x_T = sde.prior_sample(shape, generator=g).to(device)
     steps = args.sample_steps or preset.sample_steps
     samplers = {args.sampler: {"steps": steps}, "ode": {"rtol": preset.ode_tol, "atol": preset.ode_tol}}
     metrics["samples"] = {}
@@ -183,7 +183,7 @@ def evaluate(args: argparse.Namespace, preset: Preset, trainer: Trainer, train_i
         started = time.perf_counter()
         with torch.no_grad():
             kwargs = {"steps": opts["steps"]} if "steps" in opts else {"rtol": opts["rtol"], "atol": opts["atol"]}
-            res = sd.sample(model, sde, x_T, method, generator=torch.Generator(device).manual_seed(args.seed),
+            res = sd.sample(model, sde, x_T, method=method, generator=torch.Generator(device).manual_seed(args.seed),
                             **kwargs)
         save_image_grid(res.samples, out / f"samples_{method}.png")
         metrics["samples"][method] = {**opts, "nfe": res.nfe, "seconds": round(time.perf_counter() - started, 1),
@@ -224,7 +224,7 @@ def evaluate(args: argparse.Namespace, preset: Preset, trainer: Trainer, train_i
         mask = torch.ones_like(y[:1, :1])
         r = y.shape[-1]
         mask[..., r // 4: 3 * r // 4, r // 4: 3 * r // 4] = 0
-        filled = sd.inpaint(model, sde, y, mask, steps, generator=torch.Generator(device).manual_seed(args.seed))
+        filled = sd.inpaint(model, sde, y, mask, steps=steps, generator=torch.Generator(device).manual_seed(args.seed))
         save_image_grid(torch.cat([y, y * mask, filled]), out / "inpainting.png", nrow=8)
         metrics["inpainting"] = {"file": "inpainting.png", "rows": "original, masked (centre 16x16), inpainted",
                                  "method": "pc", "steps": steps}

@@ -6,8 +6,8 @@ The public API:
     grid = heat.Grid((128, 128), (-4, 4), "neumann")          # cell-centred, boundary conditions as data
     p = heat.solve(p0, grid, [0.1, 0.5], method="spectral")    # or "crank_nicolson", "explicit" (with dt)
     exact = heat.Mixture(weights, means, covs).on_grid(grid, 0.5)   # the exact answer, with mirror images
-    p_t = heat.forward_density(p0, grid, sde, t)               # the density of a scoresde SDE at time t
-    out = heat.reverse_heat_flow(p0, grid, sde, n=4000)        # undo heat flow through the score
+    p_t = heat.forward_density(sde, p0, grid, t)               # the density of a scoresde SDE at time t
+    out = heat.reverse_heat_flow(sde, p0, grid, 4000)          # undo heat flow through the score
 
 ``heat.grid``, ``heat.solvers``, ``heat.kernel`` and ``heat.images`` need only numpy and scipy; ``heat.link``
 (``HeatSDE``, ``time_change``, ``sde_time``, ``forward_density``, ``score_field``, ``score_fn``, ``sample_density``,

@@ -480,10 +480,10 @@ def reverse_heat_flow(
         The ``scoresde.SampleResult``; ``samples`` is float64 (n, d).
 
     Raises:
-        TypeError: ``sde`` is not a ``scoresde.SDE``, ``grid`` not a ``Grid``, ``n`` not an int, or an argument of
-            the wrong type for ``score_fn`` or ``scoresde.sample``.
-        ValueError: ``p0`` is not a density on the grid, ``n`` < 1, a bad ``gradient`` or ``floor``, or an
-            option ``scoresde.sample`` refuses.
+        TypeError: ``sde`` is not a ``scoresde.SDE``, ``grid`` not a ``Grid``, ``n`` not an int, ``time_grid`` not
+            a string, or an argument of the wrong type for ``score_fn`` or ``scoresde.sample``.
+        ValueError: ``p0`` is not a density on the grid, ``n`` < 1, ``time_grid`` not one of ``scoresde.GRIDS``, a
+            bad ``gradient`` or ``floor``, or an option ``scoresde.sample`` refuses.
 
     Example:
         ```python
@@ -498,8 +498,10 @@ def reverse_heat_flow(
           (arXiv:2011.13456).
     """
     _check_sde(sde)
+    check_count(n, "n")  # the cheap checks before the forward solve
+    check_name(time_grid, "time_grid", sd.GRIDS)
     final = forward_density(sde, p0, grid, sde.T)
     x_T = sample_density(final.values, final.grid, n, generator=generator)
     fn = score_fn(sde, p0, grid, gradient=gradient, floor=floor)
-    return sd.sample(fn, sde, x_T, method, steps, generator=generator, t_min=t_min, grid=time_grid,
+    return sd.sample(fn, sde, x_T, method=method, steps=steps, generator=generator, t_min=t_min, grid=time_grid,
                      denoise=denoise, **options)

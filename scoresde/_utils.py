@@ -192,7 +192,7 @@ def check_time(t: Any, T: float, name: str = "t") -> Tensor:
     tt = as_float64(t, name)
     if tt.ndim > 1:
         raise ValueError(f"{name} must be a scalar or of shape (batch,); got shape {tuple(tt.shape)}")
-    if tt.numel() and (torch.isnan(tt).any() or (tt < 0).any() or (tt > T).any()):
+    if tt.numel() and bool((torch.isnan(tt) | (tt < 0) | (tt > T)).any()):  # one wait for the device, not three
         raise ValueError(f"{name} must lie in [0, {T:g}]; got {_range_text(tt)}")
     return tt
 

@@ -132,7 +132,7 @@ class GaussianMixture:
         return second - torch.outer(m, m)
 
     # --- sampling ---
-    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
         r"""n exact draws `x = μ_k + L_k z`, `k ~ Categorical(w)`, `z ~ N(0, I)`, `L_k L_kᵀ = Σ_k` (Cholesky).
 
         Args:
@@ -167,6 +167,7 @@ class GaussianMixture:
             TypeError: if `sde` is not an `SDE` or `t` not real.
             ValueError: if `t` is not a single time in `[0, T]`.
         """
+        check_sde(sde)
         alpha, sigma = self._coefficients(sde, t, None)
         if alpha.numel() != 1:
             raise ValueError(f"t must be a scalar (one time) in marginal_mixture; got shape {tuple(alpha.shape)}")
@@ -292,7 +293,7 @@ class GaussianMixture:
 
     # --- the computation ---
     def _coefficients(self, sde: SDE, t: Any, x: Tensor | None) -> tuple[Tensor, Tensor]:
-        check_sde(sde)
+        """(α(t), σ(t)) for a checked `sde` and an unchecked `t` (checked here, with its batch against `x`)."""
         tt = check_time(t, sde.T)
         if x is not None:
             check_batch_time(x, tt)
@@ -354,9 +355,7 @@ def ring_mixture(k: int = 8, radii: tuple[float, float] = (2.0, 4.0), stds: tupl
         TypeError: if `k` is not an int.
         ValueError: if `k < 2` or a standard deviation is not positive.
     """
-    check_int(k, "k", minimum=1)
-    if k < 2:
-        raise ValueError(f"k must be at least 2 (a ring); got {k}")
+    check_int(k, "k", minimum=2)  # a ring
     j = torch.arange(k, dtype=FLOAT64)
     angle = 2 * math.pi * j / k
     radius = radii[0] + (radii[1] - radii[0]) * j / (k - 1)

@@ -147,7 +147,10 @@ class DDPM:
         References:
             Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 4.
         """
-        idx = self._index(i, 0)
+        return self._marginal(self._index(i, 0))
+
+    def _marginal(self, idx: Tensor) -> tuple[Tensor, Tensor]:
+        """`marginal` for a checked index tensor."""
         return torch.exp(0.5 * self.log_alpha_bars[idx]), torch.sqrt(self._one_minus_alpha_bars[idx])
 
     # --- sampling the chain ---
@@ -196,7 +199,7 @@ class DDPM:
             Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS, arXiv:2006.11239, eq. 4.
         """
         idx = self._checked(x0, "x0", noise, "noise", i, 0)
-        a, s = self.marginal(idx)
+        a, s = self._marginal(idx)
         return expand_like(a, x0) * x0 + expand_like(s, x0) * noise
 
     # --- the reverse direction ---

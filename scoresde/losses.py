@@ -93,8 +93,13 @@ def likelihood_weight(sde: SDE, t: Any) -> Tensor:
     tt = check_time(t, sde.T)
     if bool((tt == 0).any()):
         raise ValueError("t must lie in (0, T]: the weight g²/σ² divides by σ(0)² = 0; got t = 0")
-    sigma = sde._marginal(tt)[1]
-    return sde._g2(tt) / (sigma * sigma)
+    return _likelihood_weight(sde, tt)
+
+
+def _likelihood_weight(sde: SDE, t: Tensor) -> Tensor:
+    """`likelihood_weight` for a checked float64 `t` in (0, T] (the training step's path: nothing waits)."""
+    sigma = sde._marginal(t)[1]
+    return sde._g2(t) / (sigma * sigma)
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,7 @@ class DSMLoss:
                 raise ValueError("importance_sampling samples continuous time; it cannot be combined with "
                                  f"steps={self.steps} (the discrete chain draws i ~ U{{1..N}}); pass steps=None")
 
-    def sample_times(self, sde: SDE, n: int, generator: torch.Generator | None = None,
+    def sample_times(self, sde: SDE, n: int, *, generator: torch.Generator | None = None,
                      device: torch.device | str | None = None) -> tuple[Tensor, Tensor]:
         r"""Draw n times and the weight of each, ``(t, w(t) / (q(t)·(T - t_min)))``.
 
@@ -184,12 +189,12 @@ class DSMLoss:
         elif self.importance_sampling:
             lam_hi, lam_lo = sde._lambda(torch.tensor([self.t_min, sde.T], dtype=FLOAT64, device=device))
             t = sde._t_of_lambda(lam_hi + u * (lam_lo - lam_hi)).clamp(self.t_min, sde.T)
-            w_lik = likelihood_weight(sde, t)  # = -2 dλ/dt, so q(t) = w_lik / (2 (λ_hi - λ_lo))
+            w_lik = _likelihood_weight(sde, t)  # = -2 dλ/dt, so q(t) = w_lik / (2 (λ_hi - λ_lo))
             inv_q = 2.0 * (lam_hi - lam_lo) / ((sde.T - self.t_min) * w_lik)
             return t, inv_q if self.weighting == "simple" else w_lik * inv_q
         else:
             t = self.t_min + u * (sde.T - self.t_min)
-        w = torch.ones_like(t) if self.weighting == "simple" else likelihood_weight(sde, t)
+        w = torch.ones_like(t) if self.weighting == "simple" else _likelihood_weight(sde, t)
         return t, w
 
     def __call__(self, net: Any, sde: SDE, x0: Tensor, *, generator: torch.Generator | None = None,
@@ -226,7 +231,7 @@ class DSMLoss:
             raise ValueError(f"shard must be (rank, world) with 0 <= rank < world; got {shard!r}")
         b = x0.shape[0]
         rows = slice(rank * b, (rank + 1) * b)
-        t, weight = (v[rows] for v in self.sample_times(sde, world * b, generator, x0.device))
+        t, weight = (v[rows] for v in self.sample_times(sde, world * b, generator=generator, device=x0.device))
         noise = torch.randn((world * b, *x0.shape[1:]), generator=generator, dtype=x0.dtype, device=x0.device)[rows]
         alpha, sigma = (expand_like(c, x0) for c in sde._marginal(t))
         x_t = alpha * x0 + sigma * noise

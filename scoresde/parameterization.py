@@ -64,6 +64,7 @@ def eps_from(pred: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor)
         `ε`, the broadcast shape of the inputs.
 
     Raises:
+        TypeError: if `kind` is not a string.
         ValueError: if `kind` is not one of the four names.
 
     References:
@@ -102,6 +103,7 @@ def from_eps(eps: Tensor, kind: str, x_t: Tensor, alpha: Tensor, sigma: Tensor) 
         The prediction, the broadcast shape of the inputs.
 
     Raises:
+        TypeError: if `kind` is not a string.
         ValueError: if `kind` is not one of the four names.
 
     References:
@@ -140,7 +142,8 @@ def convert(sde: SDE, pred: Tensor, x_t: Tensor, t: Any, *, source: str, target:
         The prediction of kind `target`, the shape of `x_t`.
 
     Raises:
-        TypeError: if `x_t` or `pred` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
+        TypeError: if `x_t` or `pred` is not a floating-point tensor, `sde` not an `SDE`, `t` not real, or `source`
+            or `target` not a string.
         ValueError: if `source` or `target` is unknown, the shapes differ, `t` leaves `[0, T]` or does not
             match the batch, or the conversion divides by `σ(t) = 0` (from `"x0"` or to `"score"`).
 
@@ -157,11 +160,16 @@ def convert(sde: SDE, pred: Tensor, x_t: Tensor, t: Any, *, source: str, target:
     check_same_shape(check_tensor(x_t, "x_t"), check_tensor(pred, "pred"), "x_t", "pred", dtype=False)
     tt = check_time(t, sde.T)
     check_batch_time(x_t, tt, "x_t")
+    return _convert(sde, pred, x_t, tt, source, target)
+
+
+def _convert(sde: SDE, pred: Tensor, x_t: Tensor, t: Tensor, source: str, target: str) -> Tensor:
+    """`convert` for checked inputs (a float64 `t`), refusing only `σ(t) = 0` where the conversion divides by σ."""
     if source == target:
         return pred
-    alpha64, sigma64 = sde._marginal(tt)
+    alpha64, sigma64 = sde._marginal(t)
     if (source == "x0" or target == "score") and bool((sigma64 == 0).any()):
-        t_bad = float(tt.expand(sigma64.shape)[sigma64 == 0][0])
+        t_bad = float(t.expand(sigma64.shape)[sigma64 == 0][0])
         raise ValueError(f"t must give σ(t) > 0 to convert from {source!r} to {target!r} (it divides by σ); "
                          f"got t = {t_bad!r}, where σ(t) = 0")
     alpha, sigma = expand_like(alpha64, x_t), expand_like(sigma64, x_t)
@@ -227,7 +235,7 @@ class ScoreModel(nn.Module):
         check_batch_time(x, tt)
         t_batch = tt.expand(x.shape[0]) if tt.ndim == 0 else tt
         out = check_output(self.net(x, t_batch.to(device=x.device, dtype=x.dtype)), x, "net(x, t)")
-        return convert(self.sde, out, x, tt, source=self.predicts, target=target)
+        return _convert(self.sde, out, x, tt, self.predicts, target)  # checked above: not twice
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:
         """The score `s_θ(x, t) ≈ ∇ₓ log p_t(x)`, e.g. `-ε_θ(x, t)/σ(t)` for an ε-network.

@@ -333,8 +333,8 @@ class SDE(ABC):
     def prior_sample(
         self,
         shape: Sequence[int],
-        generator: torch.Generator | None = None,
         *,
+        generator: torch.Generator | None = None,
         dtype: torch.dtype = torch.float32,
         device: torch.device | str | None = None,
     ) -> Tensor:
@@ -388,7 +388,7 @@ class SDE(ABC):
         flat = z.reshape(z.shape[0], -1)
         return -0.5 * flat.pow(2).sum(1) / s2 - 0.5 * flat.shape[1] * math.log(2 * math.pi * s2)
 
-    def reverse(self, score_fn: ScoreFn, probability_flow: bool = False) -> ReverseSDE:
+    def reverse(self, score_fn: ScoreFn, *, probability_flow: bool = False) -> ReverseSDE:
         r"""The reverse-time SDE `dx = [f x - g² s] dt + g dw̄` or the probability-flow ODE `dx/dt = f x - ½ g² s`.
 
         Args:
@@ -407,7 +407,7 @@ class SDE(ABC):
             - Song, Sohl-Dickstein, Kingma, Kumar, Ermon & Poole 2021, "Score-Based Generative Modeling through
               Stochastic Differential Equations", ICLR, arXiv:2011.13456, eqs. 6 and 13.
         """
-        return ReverseSDE(self, score_fn, probability_flow)
+        return ReverseSDE(self, score_fn, probability_flow=probability_flow)
 
 
 class ReverseSDE:
@@ -435,7 +435,7 @@ class ReverseSDE:
           Stochastic Differential Equations", ICLR, arXiv:2011.13456, eqs. 6 and 13.
     """
 
-    def __init__(self, sde: SDE, score_fn: ScoreFn, probability_flow: bool = False) -> None:
+    def __init__(self, sde: SDE, score_fn: ScoreFn, *, probability_flow: bool = False) -> None:
         check_sde(sde)
         check_callable(score_fn, "score_fn", "score_fn(x, t)")
         self.sde = sde

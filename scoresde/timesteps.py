@@ -29,7 +29,7 @@ GRIDS = ("uniform", "quadratic", "logsnr", "karras")
 λ = log(α/σ), and Karras et al.'s ρ-grid."""
 
 
-def time_grid(sde: SDE, steps: int, grid: str = "uniform", t_min: float = 1e-3, *, rho: float = 7.0) -> Tensor:
+def time_grid(sde: SDE, steps: int, *, grid: str = "uniform", t_min: float = 1e-3, rho: float = 7.0) -> Tensor:
     r"""A decreasing grid `T = t_0 > t_1 > … > t_N = t_min` of `steps + 1` times, with `u_i = i/N`:
 
         uniform    t_i = T + (t_min - T) u_i
@@ -50,7 +50,8 @@ def time_grid(sde: SDE, steps: int, grid: str = "uniform", t_min: float = 1e-3, 
         The grid, float64 of shape `(steps + 1,)`, with exact end points T and `t_min`.
 
     Raises:
-        TypeError: if `sde` is not an `SDE`, `steps` not an int, or `t_min`, `rho` not real numbers.
+        TypeError: if `sde` is not an `SDE`, `steps` not an int, `grid` not a string, or `t_min`, `rho` not real
+            numbers.
         ValueError: if `steps < 1`, `grid` is unknown (the error lists `GRIDS`), `t_min` leaves `(0, T)`,
             `rho` is not positive, or the grid does not strictly decrease.
 

@@ -28,7 +28,7 @@ def scipy_log_prob(gm: sd.GaussianMixture, x: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize(("k", "d"), [(1, 1), (3, 2), (4, 16), (2, 50)])
 def test_log_prob_matches_scipy(k: int, d: int) -> None:
     gm = random_mixture(k, d, seed=k * 100 + d)
-    x = gm.sample(200, torch.Generator().manual_seed(0))
+    x = gm.sample(200, generator=torch.Generator().manual_seed(0))
     np.testing.assert_allclose(gm.log_prob(x).numpy(), scipy_log_prob(gm, x.numpy()), rtol=1e-11, atol=1e-11)
 
 
@@ -54,7 +54,7 @@ def test_score_is_the_gradient_of_the_log_density(k: int, d: int, seed: int, t: 
     """The closed-form mixture score equals autograd of log p_t, at points near and far from the modes."""
     sde, gm = SDES[name], random_mixture(k, d, seed)
     g = torch.Generator().manual_seed(seed)
-    x = torch.cat([gm.marginal_mixture(sde, t).sample(10, g), 5 * torch.randn(6, d, dtype=F64, generator=g)])
+    x = torch.cat([gm.marginal_mixture(sde, t).sample(10, generator=g), 5 * torch.randn(6, d, dtype=F64, generator=g)])
     tt = torch.full((16,), t, dtype=F64)
     xg = x.clone().requires_grad_(True)
     (auto,) = torch.autograd.grad(gm.marginal_log_prob(sde, xg, tt).sum(), xg)
@@ -64,7 +64,7 @@ def test_score_is_the_gradient_of_the_log_density(k: int, d: int, seed: int, t: 
 
 def test_data_score_and_eps_relation() -> None:
     sde, gm = sd.VPSDE(), random_mixture(3, 3, seed=4)
-    x = gm.sample(20, torch.Generator().manual_seed(4))
+    x = gm.sample(20, generator=torch.Generator().manual_seed(4))
     xg = x.clone().requires_grad_(True)
     (auto,) = torch.autograd.grad(gm.log_prob(xg).sum(), xg)
     torch.testing.assert_close(gm.score(x), auto, rtol=1e-10, atol=1e-12)
@@ -81,7 +81,7 @@ def test_eps_is_the_posterior_mean_of_the_noise() -> None:
     t = 0.4
     alpha, sigma = (float(c) for c in sde.marginal(t))
     x_t = torch.tensor([[0.3, -0.2], [1.0, 0.5]], dtype=F64)
-    x0 = gm.sample(400_000, torch.Generator().manual_seed(9))
+    x0 = gm.sample(400_000, generator=torch.Generator().manual_seed(9))
     for row in x_t:
         eps_all = (row - alpha * x0) / sigma
         logw = -0.5 * (eps_all**2).sum(1)
@@ -103,7 +103,7 @@ def test_marginal_matches_monte_carlo_forward_perturbation(name: str) -> None:
     g = torch.Generator().manual_seed(6)
     n = 200_000
     for t in (0.05, 0.4, 1.0):
-        x0 = gm.sample(n, g)
+        x0 = gm.sample(n, generator=g)
         xt = sde.perturb(x0, torch.full((n,), t, dtype=F64), torch.randn(n, 3, dtype=F64, generator=g))
         mt = gm.marginal_mixture(sde, t)
         centred = xt - xt.mean(0)
@@ -129,7 +129,8 @@ def test_wrong_sigma_fails_the_monte_carlo_test() -> None:
     sde, gm = sd.VPSDE(), random_mixture(3, 3, seed=5)
     g = torch.Generator().manual_seed(6)
     n, t = 200_000, 0.4
-    xt = sde.perturb(gm.sample(n, g), torch.full((n,), t, dtype=F64), 1.02 * torch.randn(n, 3, dtype=F64, generator=g))
+    xt = sde.perturb(gm.sample(n, generator=g), torch.full((n,), t, dtype=F64), 1.02 * torch.randn(n, 3, dtype=F64,
+                                                                                                   generator=g))
     mt = gm.marginal_mixture(sde, t)
     u = torch.tensor([1.0, 0.0, 0.0], dtype=F64)
     m, s, w = (mt.means @ u).numpy(), torch.sqrt(mt.covs[:, 0, 0]).numpy(), mt.weights.numpy()
@@ -139,15 +140,15 @@ def test_wrong_sigma_fails_the_monte_carlo_test() -> None:
 
 def test_mixture_moments() -> None:
     gm = ring2d()
-    x = gm.sample(400_000, torch.Generator().manual_seed(0))
+    x = gm.sample(400_000, generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(x.mean(0), gm.mean, rtol=0, atol=5 * float(x.std(0).max()) / math.sqrt(4e5))
     assert float((torch.cov(x.T) - gm.covariance).abs().max()) < 0.05  # entries ~ 5, SE ~ 0.01
 
 
 def test_sampling_is_reproducible() -> None:
     gm = random_mixture(3, 4, seed=0)
-    a = gm.sample(100, torch.Generator().manual_seed(123))
-    b = gm.sample(100, torch.Generator().manual_seed(123))
+    a = gm.sample(100, generator=torch.Generator().manual_seed(123))
+    b = gm.sample(100, generator=torch.Generator().manual_seed(123))
     assert torch.equal(a, b)
 
 
@@ -199,7 +200,7 @@ def test_marginal_matches_monte_carlo_in_16_dimensions() -> None:
     n = 2_000_000
     for sde in (sd.VPSDE(), sd.SubVPSDE(), sd.VESDE()):
         for t in (0.1, 0.5, 0.9):
-            xt = sde.perturb(gm.sample(n, g), t, torch.randn(n, d, dtype=F64, generator=g))
+            xt = sde.perturb(gm.sample(n, generator=g), t, torch.randn(n, d, dtype=F64, generator=g))
             mt = gm.marginal_mixture(sde, t)
             c = xt - xt.mean(0)
             assert bool(((xt.mean(0) - mt.mean).abs() < 5 * c.std(0) / math.sqrt(n)).all())

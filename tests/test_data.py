@@ -384,8 +384,8 @@ def test_to_float_and_back() -> None:
 
 def test_random_hflip() -> None:
     x = torch.randn(64, 3, 4, 5)
-    a = random_hflip(x, torch.Generator().manual_seed(1))
-    assert torch.equal(a, random_hflip(x, torch.Generator().manual_seed(1)))
+    a = random_hflip(x, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a, random_hflip(x, generator=torch.Generator().manual_seed(1)))
     flipped = torch.tensor([torch.equal(a[i], x[i].flip(-1)) for i in range(64)])
     assert 16 < int(flipped.sum()) < 48 and all(torch.equal(a[i], x[i]) for i in range(64) if not flipped[i])
     assert torch.equal(random_hflip(x, p=0.0), x) and torch.equal(random_hflip(x, p=1.0), x.flip(-1))

@@ -137,7 +137,7 @@ def test_forward_perturbed_samples_follow_the_grid_density(name: str) -> None:
     p0 = density(GM.marginal_mixture(sde, 0.0), grid)
     n = 40_000
     g = torch.Generator().manual_seed(11)
-    x0 = GM.sample(n, g)
+    x0 = GM.sample(n, generator=g)
     x_t = sde.perturb(x0, t, torch.randn(n, 2, dtype=F64, generator=g)).numpy()
 
     def p_value(tau_factor: float) -> float:
@@ -184,7 +184,7 @@ def test_finite_difference_scores_are_second_order() -> None:
 def test_score_fn_interpolates_the_exact_score_with_second_order_error() -> None:
     torch.set_num_threads(1)
     sde, t = CASES["vp"]
-    x = GM.marginal_mixture(sde, t).sample(2000, torch.Generator().manual_seed(0))
+    x = GM.marginal_mixture(sde, t).sample(2000, generator=torch.Generator().manual_seed(0))
     tt = torch.full((2000,), t, dtype=F64)
     exact = GM.marginal_score(sde, x, tt)
     errors = []
@@ -225,8 +225,8 @@ def test_the_grid_score_drives_the_probability_flow_as_well_as_the_exact_score()
     torch.set_num_threads(1)
     sde = heat.HeatSDE(T=0.5)
     p0 = density(RING, RING_GRID)
-    x_T = RING.marginal_mixture(sde, sde.T).sample(2000, torch.Generator().manual_seed(1))
-    runs = {name: sd.sample(fn, sde, x_T, "heun", 60, t_min=1e-3, denoise=False).samples
+    x_T = RING.marginal_mixture(sde, sde.T).sample(2000, generator=torch.Generator().manual_seed(1))
+    runs = {name: sd.sample(fn, sde, x_T, method="heun", steps=60, t_min=1e-3, denoise=False).samples
             for name, fn in (("grid", heat.score_fn(sde, p0, RING_GRID)), ("exact", RING.score_fn(sde)))}
     rms = float((runs["grid"] - runs["exact"]).norm(dim=1).pow(2).mean().sqrt())
     spread = float(runs["exact"].std(0).norm())
@@ -242,7 +242,7 @@ def test_reverse_heat_flow_recovers_the_initial_density(method: str, steps: int,
     out = heat.reverse_heat_flow(sde, p0, RING_GRID, n, method=method, steps=steps,
                                  generator=torch.Generator().manual_seed(3))
     assert out.samples.dtype == F64 and out.samples.shape == (n, 2) and out.nfe == nfe
-    exact = RING.sample(n, torch.Generator().manual_seed(4))
+    exact = RING.sample(n, generator=torch.Generator().manual_seed(4))
     start = heat.forward_density(sde, p0, RING_GRID, sde.T)
     x_T = heat.sample_density(start.values, start.grid, n, generator=torch.Generator().manual_seed(5))
     tv_out, tv_floor, tv_start = coarse_tv(out.samples, p0), coarse_tv(exact, p0), coarse_tv(x_T, p0)
@@ -264,9 +264,9 @@ def test_the_probability_flow_is_stable_where_the_backward_heat_equation_explode
     assert not np.isfinite(amplification) or amplification > 1e100
     # the probability-flow ODE with the grid score: the same-size perturbation of x_T stays that size
     fn = heat.score_fn(sde, p0, RING_GRID)
-    x_T = RING.marginal_mixture(sde, sde.T).sample(500, torch.Generator().manual_seed(6))
-    a = sd.sample(fn, sde, x_T, "heun", 40, denoise=False).samples
-    b = sd.sample(fn, sde, x_T + 1e-12, "heun", 40, denoise=False).samples
+    x_T = RING.marginal_mixture(sde, sde.T).sample(500, generator=torch.Generator().manual_seed(6))
+    a = sd.sample(fn, sde, x_T, method="heun", steps=40, denoise=False).samples
+    b = sd.sample(fn, sde, x_T + 1e-12, method="heun", steps=40, denoise=False).samples
     assert float((a - b).abs().max()) < 1e-10
 
 
@@ -347,7 +347,7 @@ def test_many_forward_perturbed_samples_follow_the_grid_density(name: str) -> No
     grid = heat.Grid((192, 192), (-12, 12), "neumann")
     n = 400_000
     g = torch.Generator().manual_seed(12)
-    x_t = sde.perturb(GM.sample(n, g), t, torch.randn(n, 2, dtype=F64, generator=g)).numpy()
+    x_t = sde.perturb(GM.sample(n, generator=g), t, torch.randn(n, 2, dtype=F64, generator=g)).numpy()
     out = heat.forward_density(sde, density(GM.marginal_mixture(sde, 0.0), grid), grid, t)
     coarse = heat.Grid((24, 24), out.grid.bounds, "neumann")
     expected = (out.values * out.grid.cell_volume).reshape(24, 8, 24, 8).sum(axis=(1, 3)).ravel() * n
@@ -369,5 +369,5 @@ def test_reverse_heat_flow_under_other_sdes_recovers_the_initial_density(name: s
     n = 10_000
     out = heat.reverse_heat_flow(sde, p0, grid, n, method=method, steps=steps, t_min=1e-3,
                                  generator=torch.Generator().manual_seed(7))
-    exact = RING.marginal_mixture(sde, 0.0).sample(n, torch.Generator().manual_seed(8))
+    exact = RING.marginal_mixture(sde, 0.0).sample(n, generator=torch.Generator().manual_seed(8))
     assert coarse_tv(out.samples, p0) < 1.3 * coarse_tv(exact, p0)

@@ -48,7 +48,7 @@ def one_thread() -> Iterator[None]:
 
 
 def points(gm: sd.GaussianMixture, n: int, seed: int = 1) -> torch.Tensor:
-    return gm.sample(n, torch.Generator().manual_seed(seed))
+    return gm.sample(n, generator=torch.Generator().manual_seed(seed))
 
 
 class Counted:

@@ -46,7 +46,7 @@ def test_every_parameterization_trains_the_same_eps_objective(predicts: str) -> 
     """A network predicting x0, v or the score, converted from an ε-network, gives the ε-network's loss."""
     sde = sd.VPSDE()
     gm = random_mixture(3, 4, seed=1)
-    x0 = gm.sample(128, torch.Generator().manual_seed(1))
+    x0 = gm.sample(128, generator=torch.Generator().manual_seed(1))
 
     def eps_net(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return gm.marginal_eps(sde, x, t) + 0.1 * torch.sin(x)
@@ -67,8 +67,8 @@ def test_dsm_is_an_unbiased_estimate_of_explicit_score_matching(name: str) -> No
     sde = SDES[name]
     gm = random_mixture(3, 2, seed=3)
     n = 40_000
-    x0 = gm.sample(n, torch.Generator().manual_seed(4))
-    t, _ = DSMLoss(t_min=0.05).sample_times(sde, n, torch.Generator().manual_seed(5))
+    x0 = gm.sample(n, generator=torch.Generator().manual_seed(4))
+    t, _ = DSMLoss(t_min=0.05).sample_times(sde, n, generator=torch.Generator().manual_seed(5))
     noise = torch.randn(n, 2, generator=torch.Generator().manual_seed(6), dtype=F64)
     x_t = sde.perturb(x0, t, noise)
     eps_star = gm.marginal_eps(sde, x_t, t)
@@ -118,8 +118,8 @@ def test_importance_sampling_keeps_the_expectation(name: str, weighting: str) ->
     exact = integrate.quad(integrand, t_min, 1.0, limit=200, points=[0.01, 0.1])[0] / (1 - t_min)
     n = 200_000
     for importance in (False, True):
-        t, w = DSMLoss(weighting=weighting, importance_sampling=importance, t_min=t_min).sample_times(
-            sde, n, torch.Generator().manual_seed(7))
+        t, w = DSMLoss(weighting=weighting, importance_sampling=importance, t_min=t_min).sample_times(sde, n,
+                                                                                                      generator=torch.Generator().manual_seed(7))
         values = w * f(t)
         se = float(values.std()) / math.sqrt(n)
         assert abs(float(values.mean()) - exact) < 5 * se + 1e-12 * exact
@@ -127,8 +127,8 @@ def test_importance_sampling_keeps_the_expectation(name: str, weighting: str) ->
 
 def test_importance_sampling_makes_the_likelihood_weight_constant() -> None:
     sde = sd.VPSDE()
-    t, w = DSMLoss(weighting="likelihood", importance_sampling=True, t_min=1e-5).sample_times(
-        sde, 1000, torch.Generator().manual_seed(8))
+    t, w = DSMLoss(weighting="likelihood", importance_sampling=True, t_min=1e-5).sample_times(sde, 1000,
+                                                                                              generator=torch.Generator().manual_seed(8))
     lam = sde.lambda_(torch.tensor([1e-5, 1.0], dtype=F64))
     torch.testing.assert_close(w, torch.full_like(w, 2 * float(lam[0] - lam[1]) / (1 - 1e-5)), rtol=1e-9, atol=0)
     assert float(t.min()) >= 1e-5 and float(t.max()) <= 1.0
@@ -141,7 +141,7 @@ def test_discrete_time_draws_ddpm_indices_uniformly() -> None:
     """steps=N: t = i/N with i ~ U{1..N}; under VPSDE.from_ddpm the perturbation is the chain's q(x_i | x_0)."""
     betas = sd.linear_betas(10)
     sde = sd.VPSDE.from_ddpm(betas)
-    t, w = DSMLoss(steps=10).sample_times(sde, 20_000, torch.Generator().manual_seed(9))
+    t, w = DSMLoss(steps=10).sample_times(sde, 20_000, generator=torch.Generator().manual_seed(9))
     i = torch.round(t * 10)
     torch.testing.assert_close(t, i / 10, rtol=0, atol=1e-15)
     counts = torch.bincount(i.long(), minlength=11)[1:]

@@ -140,8 +140,8 @@ def pf_errors(score_fn: sd.ScoreFn, method: str, options: dict[str, Any], steps:
     """RMS error at t_min of ``method`` from X_T_ORDER against ``exact``, for each step count."""
     errors = []
     for n in steps:
-        res = sd.sample(score_fn, VP, X_T_ORDER, method, n, t_min=ORDER_T_MIN, grid=ORDER_GRID, denoise=False,
-                        **options)
+        res = sd.sample(score_fn, VP, X_T_ORDER, method=method, steps=n, t_min=ORDER_T_MIN, grid=ORDER_GRID,
+                        denoise=False, **options)
         errors.append(rms(res.samples, exact))
     return errors
 
@@ -149,8 +149,8 @@ def pf_errors(score_fn: sd.ScoreFn, method: str, options: dict[str, Any], steps:
 @pytest.fixture(scope="module")
 def mixture_reference() -> torch.Tensor:
     """The probability-flow ODE of MIX2 from X_T_ORDER to t_min by dopri5 at rtol = atol = 1e-10 (float64)."""
-    res = sd.sample(MIX2.score_fn(VP), VP, X_T_ORDER, "ode", 1, t_min=ORDER_T_MIN, denoise=False, solver="dopri5",
-                    rtol=1e-10, atol=1e-10)
+    res = sd.sample(MIX2.score_fn(VP), VP, X_T_ORDER, method="ode", steps=1, t_min=ORDER_T_MIN, denoise=False,
+                    solver="dopri5", rtol=1e-10, atol=1e-10)
     return res.samples
 
 
@@ -159,11 +159,11 @@ def test_reference_solve_is_tight(mixture_reference: torch.Tensor) -> None:
     the closed-form flow (measured 9.6e-11). Bound 1e-9: about twice the measured, and < 4% of the smallest error
     any slope below is fitted to (rk4 at 128 steps, 2.7e-8; the others ≥ 3.7e-7), so the reference moves no fitted
     slope by more than ~0.02."""
-    tighter = sd.sample(MIX2.score_fn(VP), VP, X_T_ORDER, "ode", 1, t_min=ORDER_T_MIN, denoise=False,
+    tighter = sd.sample(MIX2.score_fn(VP), VP, X_T_ORDER, method="ode", steps=1, t_min=ORDER_T_MIN, denoise=False,
                         solver="dopri8", rtol=1e-12, atol=1e-12)
     assert rms(mixture_reference, tighter.samples) < 1e-9
     exact = gaussian_flow(VP, GAUSS_MEAN, GAUSS_STD, X_T_ORDER, VP.T, ORDER_T_MIN)
-    gauss = sd.sample(GAUSS.score_fn(VP), VP, X_T_ORDER, "ode", 1, t_min=ORDER_T_MIN, denoise=False,
+    gauss = sd.sample(GAUSS.score_fn(VP), VP, X_T_ORDER, method="ode", steps=1, t_min=ORDER_T_MIN, denoise=False,
                       solver="dopri5", rtol=1e-10, atol=1e-10)
     assert rms(gauss.samples, exact) < 1e-9
 
@@ -268,7 +268,7 @@ def test_euler_maruyama_weak_order_one_on_gaussian_moments() -> None:
     mu0, v0 = em_exact_law()
     mean_err, var_err = [], []
     for n in steps:
-        mu, V = em_moment_recursion(sd.time_grid(VP, n, EM_GRID, EM_T_MIN))
+        mu, V = em_moment_recursion(sd.time_grid(VP, n, grid=EM_GRID, t_min=EM_T_MIN))
         mean_err.append(abs(mu - mu0))
         var_err.append(abs(V - v0))
     assert abs(fitted_order(steps, mean_err) - 1) <= ORDER_BAND, mean_err
@@ -286,7 +286,7 @@ def test_euler_maruyama_sampler_follows_the_moment_recursion() -> None:
                                                                                             generator=gen(1))
     mu0, v0 = em_exact_law()
     for steps in (5, 10, 20):
-        res = sd.sample(gaussian([EM_MEAN], [EM_STD]).score_fn(VP), VP, x_T, "euler_maruyama", steps,
+        res = sd.sample(gaussian([EM_MEAN], [EM_STD]).score_fn(VP), VP, x_T, method="euler_maruyama", steps=steps,
                         t_min=EM_T_MIN, grid=EM_GRID, denoise=False, generator=gen(2))
         mu, V = em_moment_recursion(res.times)
         se_mu, se_v = math.sqrt(V / n), V * math.sqrt(2 / (n - 1))
@@ -313,12 +313,12 @@ def target() -> dict[str, Any]:
     of each covariance entry (its fourth moments from 4e5 exact draws), and the sliced-Wasserstein-2 estimator
     (128 fixed directions) against 10 n exact reference points with its noise floor: the largest SW2 of n exact
     draws over 50 seeds (measured 0.151; mean 0.067; the floor is wide because mixture weights fluctuate)."""
-    big = MIX2.sample(400_000, gen(5))
+    big = MIX2.sample(400_000, generator=gen(5))
     mean, cov = MIX2.mean, MIX2.covariance
     centred = big - mean
     prod = centred[:, :, None] * centred[:, None, :]
-    sw = sd.SlicedWasserstein(MIX2.sample(10 * N_RECOVER, gen(100)), 128, generator=gen(7))
-    floor = max(sw(MIX2.sample(N_RECOVER, gen(200 + r))) for r in range(50))
+    sw = sd.SlicedWasserstein(MIX2.sample(10 * N_RECOVER, generator=gen(100)), 128, generator=gen(7))
+    floor = max(sw(MIX2.sample(N_RECOVER, generator=gen(200 + r))) for r in range(50))
     return {"mean": mean, "cov": cov, "se_mean": torch.sqrt(cov.diagonal() / N_RECOVER),
             "se_cov": prod.std(0) / math.sqrt(N_RECOVER), "sw": sw, "floor": floor}
 
@@ -350,7 +350,7 @@ def check_recovers(target: dict[str, Any], x: torch.Tensor) -> None:
 def recover(sde: sd.SDE, method: str, options: dict[str, Any], steps: int) -> torch.Tensor:
     """N_RECOVER float32 samples (the default dtype and t_min = 1e-3, the default quadratic grid and final
     denoising step: the Tweedie shrinkage at σ(t_min) ≈ 0.01 changes variances by ~1e-4, far below 1 SE)."""
-    res = sd.sample(MIX2.score_fn(sde), sde, (N_RECOVER, 2), method, steps, generator=gen(3), **options)
+    res = sd.sample(MIX2.score_fn(sde), sde, (N_RECOVER, 2), method=method, steps=steps, generator=gen(3), **options)
     assert res.samples.dtype == torch.float32
     return res.samples
 
@@ -383,7 +383,8 @@ def test_methods_recover_the_mixture_under_subvp_and_ve(target: dict[str, Any], 
 def test_recovery_check_is_not_vacuous(target: dict[str, Any]) -> None:
     """The same check rejects DPM-Solver-2 driven by 0.9 × the exact score (|z| of the covariance 35, SW2 0.67)."""
     score = MIX2.score_fn(VP)
-    res = sd.sample(lambda x, t: 0.9 * score(x, t), VP, (N_RECOVER, 2), "dpm_solver", 50, generator=gen(3))
+    res = sd.sample(lambda x, t: 0.9 * score(x, t), VP, (N_RECOVER, 2), method="dpm_solver", steps=50,
+                    generator=gen(3))
     with pytest.raises(AssertionError):
         check_recovers(target, res.samples)
 
@@ -396,7 +397,7 @@ def test_seeds_give_bit_identical_results(method: str, options: dict[str, Any]) 
     score = MIX2.score_fn(VP)
 
     def run(seed: int, start: Any = (64, 2)) -> torch.Tensor:
-        return sd.sample(score, VP, start, method, 5, generator=gen(seed), **options).samples
+        return sd.sample(score, VP, start, method=method, steps=5, generator=gen(seed), **options).samples
 
     assert torch.equal(run(11), run(11))
     assert not torch.equal(run(11), run(12))
@@ -414,12 +415,12 @@ def test_deterministic_methods_are_reproducible_and_ignore_the_generator_after_t
     score = MIX2.score_fn(VP)
 
     def run(seed: int) -> torch.Tensor:
-        return sd.sample(score, VP, (16, 2), method, 5, generator=gen(seed), **options).samples
+        return sd.sample(score, VP, (16, 2), method=method, steps=5, generator=gen(seed), **options).samples
 
     assert torch.equal(run(11), run(11))
     assert not torch.equal(run(11), run(12))  # the prior draw comes from the generator
     x_T = torch.randn(16, 2, generator=gen(0))
-    same = [sd.sample(score, VP, x_T, method, 5, generator=gen(s), **options).samples for s in (11, 12)]
+    same = [sd.sample(score, VP, x_T, method=method, steps=5, generator=gen(s), **options).samples for s in (11, 12)]
     assert torch.equal(same[0], same[1])
 
 
@@ -435,7 +436,7 @@ def test_time_grids_strictly_decrease_at_every_step_count(sde_name: str) -> None
     for kind in sd.GRIDS:
         for t_min in (1e-5, 1e-3, 0.5):
             for n in GRID_STEPS:
-                g = sd.time_grid(sde, n, kind, t_min)
+                g = sd.time_grid(sde, n, grid=kind, t_min=t_min)
                 assert g.dtype == F64 and g.shape == (n + 1,)
                 assert bool((g[1:] < g[:-1]).all()), (kind, t_min, n)
                 assert float(g[0]) == sde.T
@@ -448,20 +449,22 @@ def test_time_grids_are_the_documented_ones() -> None:
     n, t_min = 50, 1e-3
     i = torch.arange(n + 1, dtype=F64) / n
     for sde in (VP, SUBVP, VE):
-        torch.testing.assert_close(sd.time_grid(sde, n, "uniform", t_min), 1 - (1 - t_min) * i, rtol=1e-14, atol=1e-15)
-        torch.testing.assert_close(sd.time_grid(sde, n, "quadratic", t_min), t_min + (1 - t_min) * (1 - i) ** 2,
+        torch.testing.assert_close(sd.time_grid(sde, n, grid="uniform", t_min=t_min), 1 - (1 - t_min) * i, rtol=1e-14,
+                                   atol=1e-15)
+        torch.testing.assert_close(sd.time_grid(sde, n, grid="quadratic", t_min=t_min),
+                                   t_min + (1 - t_min) * (1 - i) ** 2,
                                    rtol=1e-14, atol=1e-15)
-        lam = sde.lambda_(sd.time_grid(sde, n, "logsnr", t_min))
+        lam = sde.lambda_(sd.time_grid(sde, n, grid="logsnr", t_min=t_min))
         torch.testing.assert_close(lam[1:] - lam[:-1], torch.full((n,), float(lam[1] - lam[0]), dtype=F64),
                                    rtol=1e-9, atol=1e-12)
-        root = torch.exp(-sde.lambda_(sd.time_grid(sde, n, "karras", t_min, rho=7.0)) / 7.0)
+        root = torch.exp(-sde.lambda_(sd.time_grid(sde, n, grid="karras", t_min=t_min, rho=7.0)) / 7.0)
         torch.testing.assert_close(root[1:] - root[:-1], torch.full((n,), float(root[1] - root[0]), dtype=F64),
                                    rtol=1e-9, atol=1e-12)
 
 
 def test_uniform_grid_ends_exactly_at_t_min() -> None:
     for t_min in (1e-5, 1e-3, 0.1, 1e-17):
-        assert float(sd.time_grid(VP, 7, "uniform", t_min)[-1]) == t_min
+        assert float(sd.time_grid(VP, 7, grid="uniform", t_min=t_min)[-1]) == t_min
 
 
 @pytest.mark.parametrize(("method", "options"), case_params(METHOD_CASES))
@@ -473,7 +476,7 @@ def test_no_nan_at_few_steps_on_every_grid_and_sde(method: str, options: dict[st
         for grid in sd.GRIDS:
             for steps in (1, 2, 3, 7):
                 for denoise in (True, False):
-                    res = sd.sample(score, sde, (4, 2), method, steps, grid=grid, denoise=denoise,
+                    res = sd.sample(score, sde, (4, 2), method=method, steps=steps, grid=grid, denoise=denoise,
                                     generator=gen(steps), **options)
                     assert res.samples.shape == (4, 2)
                     assert bool(torch.isfinite(res.samples).all()), (sde, grid, steps, denoise)
@@ -484,7 +487,7 @@ def crowded_runs(sde: sd.SDE, method: str, options: dict[str, Any], grids: tuple
     # sensitive near t_min, and the closed form keeps 1000 steps × 3 grids cheap
     score = gaussian_score_fn(sde, 0.5, 0.05)
     for grid in grids:
-        res = sd.sample(score, sde, (4, 2), method, 1000, grid=grid, generator=gen(0), **options)
+        res = sd.sample(score, sde, (4, 2), method=method, steps=1000, grid=grid, generator=gen(0), **options)
         assert bool(torch.isfinite(res.samples).all()), grid
         assert (res.samples.double() - 0.5).abs().max() < 0.5  # and it lands on the data, not merely finite
 
@@ -546,7 +549,8 @@ def test_nfe_is_counted_honestly(method: str, options: dict[str, Any]) -> None:
     for steps in (1, 2, 5):
         for denoise in (False, True):
             counter = CountingScore(MIX2.score_fn(VP))
-            res = sd.sample(counter, VP, (4, 2), method, steps, denoise=denoise, generator=gen(0), **options)
+            res = sd.sample(counter, VP, (4, 2), method=method, steps=steps, denoise=denoise, generator=gen(0),
+                            **options)
             assert res.nfe == counter.calls, (steps, denoise)
             expected = documented_nfe(method, options, steps)
             if expected is not None:
@@ -558,7 +562,8 @@ def test_adaptive_ode_counts_grow_with_tolerance() -> None:
     nfes = []
     for tol in (1e-3, 1e-6):
         counter = CountingScore(MIX2.score_fn(VP))
-        res = sd.sample(counter, VP, (8, 2), "ode", 10, solver="dopri5", rtol=tol, atol=tol, generator=gen(0))
+        res = sd.sample(counter, VP, (8, 2), method="ode", steps=10, solver="dopri5", rtol=tol, atol=tol,
+                        generator=gen(0))
         assert res.nfe == counter.calls
         nfes.append(res.nfe)
     assert nfes[1] > nfes[0]
@@ -574,7 +579,7 @@ def test_callback_once_per_step_and_trajectory(method: str, options: dict[str, A
     steps, shape = 6, (3, 2, 2)
     x_T = torch.randn(shape, generator=gen(0))
     seen: list[tuple[int, float, torch.Tensor]] = []
-    res = sd.sample(gm.score_fn(VP), VP, x_T, method, steps, generator=gen(1), denoise=False,
+    res = sd.sample(gm.score_fn(VP), VP, x_T, method=method, steps=steps, generator=gen(1), denoise=False,
                     callback=lambda i, t, x: seen.append((i, float(t), x.clone())), return_trajectory=True, **options)
     assert res.times.shape == (steps + 1,)
     assert [i for i, _, _ in seen] == list(range(1, steps + 1))
@@ -585,11 +590,12 @@ def test_callback_once_per_step_and_trajectory(method: str, options: dict[str, A
     for i, _, x in seen:
         assert torch.equal(traj[i], x)
     assert torch.equal(traj[-1], res.samples)
-    with_denoise = sd.sample(gm.score_fn(VP), VP, x_T, method, steps, generator=gen(1), return_trajectory=True,
-                             **options)
+    with_denoise = sd.sample(gm.score_fn(VP), VP, x_T, method=method, steps=steps, generator=gen(1),
+                             return_trajectory=True, **options)
     assert with_denoise.trajectory is not None and torch.equal(with_denoise.trajectory, traj)
     assert not torch.equal(with_denoise.samples, traj[-1])
-    assert sd.sample(gm.score_fn(VP), VP, x_T, method, steps, generator=gen(1), **options).trajectory is None
+    assert sd.sample(gm.score_fn(VP), VP, x_T, method=method, steps=steps, generator=gen(1),
+                     **options).trajectory is None
 
 
 # ----------------------------------------------------------------------------------------------------------- bad input
@@ -614,7 +620,7 @@ def test_unknown_grid_lists_the_valid_ones() -> None:
     for name in sd.GRIDS:
         assert repr(name) in str(err.value)
     with pytest.raises(ValueError, match="grid"):
-        sd.time_grid(VP, 10, "cosine")
+        sd.time_grid(VP, 10, grid="cosine")
 
 
 @pytest.mark.parametrize(("steps", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError),
@@ -631,7 +637,7 @@ def test_t_min_must_lie_in_the_open_interval(t_min: float) -> None:
     with pytest.raises(ValueError, match="t_min"):
         call(t_min=t_min)
     with pytest.raises(ValueError, match="t_min"):
-        sd.time_grid(VP, 10, "logsnr", t_min)
+        sd.time_grid(VP, 10, grid="logsnr", t_min=t_min)
 
 
 @pytest.mark.parametrize(("grid", "error", "words"), [
@@ -762,7 +768,7 @@ def test_ancestral_on_the_ddpm_grid_is_ho_et_al_algorithm_2() -> None:
     assert res.nfe == n_steps
 
     gen = torch.Generator().manual_seed(3)
-    x = sde.prior_sample((batch, 2), gen, dtype=torch.float64)
+    x = sde.prior_sample((batch, 2), generator=gen, dtype=torch.float64)
     for i in range(n_steps, 0, -1):
         t = torch.full((batch,), i / n_steps, dtype=torch.float64)
         eps = -ddpm.marginal(i)[1] * score(x, t)

@@ -129,7 +129,7 @@ def _fokker_planck_residual(sde: sd.SDE, probability_flow: bool, t: float, score
     """max |∂p/∂t - RHS| over points, for RHS = -∇·(b p) - c ½g² ∇²p with b the reverse drift and
     c = 1 for the reverse SDE (so RHS is the forward Fokker–Planck operator), 0 for the ODE."""
     gm = random_mixture(3, 2, seed=11)
-    x = gm.marginal_mixture(sde, t).sample(64, torch.Generator().manual_seed(5)).requires_grad_(True)
+    x = gm.marginal_mixture(sde, t).sample(64, generator=torch.Generator().manual_seed(5)).requires_grad_(True)
     exact = gm.score_fn(sde)
     rev = sde.reverse(lambda x, t: score_sign * exact(x, t), probability_flow=probability_flow)
     p = torch.exp(gm.marginal_log_prob(sde, x, t))

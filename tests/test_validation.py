@@ -113,7 +113,7 @@ S = dict(steps=2, t_min=1e-3)  # the cheapest sampler run
 
 
 def run(method: str, **options: object) -> object:
-    return sd.sample(zero_net, VP, (4, 2), method, **S, **options)
+    return sd.sample(zero_net, VP, (4, 2), method=method, **S, **options)
 
 
 # (function.argument, the argument's name in the message, kind, call(bad)[, NULLABLE: None is allowed])
@@ -152,11 +152,11 @@ ARGS: list[tuple] = [
     ("vp.perturb.t", "t", "time", lambda v: VP.perturb(X, v, X)),
     ("vp.perturb.noise", "noise", "tensor", lambda v: VP.perturb(X, 0.5, v)),
     ("vp.prior_sample.shape", "shape", "shape", VP.prior_sample),
-    ("vp.prior_sample.generator", "generator", "generator", lambda v: VP.prior_sample((4, 2), v)),
+    ("vp.prior_sample.generator", "generator", "generator", lambda v: VP.prior_sample((4, 2), generator=v)),
     ("vp.prior_sample.dtype", "dtype", "float_dtype", lambda v: VP.prior_sample((4, 2), dtype=v)),
     ("ve.prior_logp.z", "z", "tensor", VE.prior_logp),
     ("vp.reverse.score_fn", "score_fn", "callable", VP.reverse),
-    ("vp.reverse.probability_flow", "probability_flow", "flag", lambda v: VP.reverse(zero_net, v)),
+    ("vp.reverse.probability_flow", "probability_flow", "flag", lambda v: VP.reverse(zero_net, probability_flow=v)),
     ("ReverseSDE.sde", "sde", "sde", lambda v: sd.ReverseSDE(v, zero_net)),
     ("ReverseSDE.score_fn", "score_fn", "callable", lambda v: sd.ReverseSDE(VP, v)),
     ("reverse.drift.x", "x", "tensor", lambda v: VP.reverse(zero_net).drift(v, 0.5)),
@@ -168,9 +168,9 @@ ARGS: list[tuple] = [
     ("append_dims.ndim", "ndim", "ndim", lambda v: sd.append_dims(torch.zeros(2, 3), v)),
     ("time_grid.sde", "sde", "sde", lambda v: sd.time_grid(v, 5)),
     ("time_grid.steps", "steps", "count", lambda v: sd.time_grid(VP, v)),
-    ("time_grid.grid", "grid", "name", lambda v: sd.time_grid(VP, 5, v)),
-    ("time_grid.t_min", "t_min", "t_min", lambda v: sd.time_grid(VP, 5, "uniform", v)),
-    ("time_grid.rho", "rho", "positive", lambda v: sd.time_grid(VP, 5, "karras", rho=v)),
+    ("time_grid.grid", "grid", "name", lambda v: sd.time_grid(VP, 5, grid=v)),
+    ("time_grid.t_min", "t_min", "t_min", lambda v: sd.time_grid(VP, 5, grid="uniform", t_min=v)),
+    ("time_grid.rho", "rho", "positive", lambda v: sd.time_grid(VP, 5, grid="karras", rho=v)),
     # --- DDPM ---
     ("DDPM.betas", "betas", "betas", sd.DDPM),
     *[(f"ddpm.{m}.i", "i", "index", getattr(CHAIN, m)) for m in ("time", "alpha_bar", "marginal",
@@ -202,7 +202,7 @@ ARGS: list[tuple] = [
     ("ScoreModel.predict.target", "target", "name", lambda v: MODEL.predict(X, 0.5, v)),
     # --- Gaussian mixtures ---
     ("gm.sample.n", "n", "count", GM.sample),
-    ("gm.sample.generator", "generator", "generator", lambda v: GM.sample(4, v)),
+    ("gm.sample.generator", "generator", "generator", lambda v: GM.sample(4, generator=v)),
     ("gm.marginal_mixture.sde", "sde", "sde", lambda v: GM.marginal_mixture(v, 0.5)),
     ("gm.marginal_mixture.t", "t", "time_scalar", lambda v: GM.marginal_mixture(VP, v)),
     ("gm.log_prob.x", "x", "tensor", GM.log_prob),
@@ -221,7 +221,8 @@ ARGS: list[tuple] = [
     ("DSMLoss.predicts", "predicts", "name", lambda v: sd.DSMLoss(predicts=v)),
     ("DSMLoss.sample_times.sde", "sde", "sde", lambda v: sd.DSMLoss().sample_times(v, 4)),
     ("DSMLoss.sample_times.n", "n", "count", lambda v: sd.DSMLoss().sample_times(VP, v)),
-    ("DSMLoss.sample_times.generator", "generator", "generator", lambda v: sd.DSMLoss().sample_times(VP, 4, v)),
+    ("DSMLoss.sample_times.generator", "generator", "generator", lambda v: sd.DSMLoss().sample_times(VP, 4,
+                                                                                                     generator=v)),
     ("dsm_loss.net", "net", "callable", lambda v: sd.dsm_loss(v, VP, X)),
     ("dsm_loss.sde", "sde", "sde", lambda v: sd.dsm_loss(zero_net, v, X)),
     ("dsm_loss.x0", "x0", "tensor", lambda v: sd.dsm_loss(zero_net, VP, v)),
@@ -250,7 +251,7 @@ ARGS: list[tuple] = [
     ("sample.sde", "sde", "sde", lambda v: sd.sample(zero_net, v, (4, 2), **S)),
     ("sample.x_T", "x_T", "x_T", lambda v: sd.sample(zero_net, VP, v, **S)),
     ("sample.shape", "shape", "shape", lambda v: sd.sample(zero_net, VP, v, **S)),
-    ("sample.method", "method", "name", lambda v: sd.sample(zero_net, VP, (4, 2), v, **S)),
+    ("sample.method", "method", "name", lambda v: sd.sample(zero_net, VP, (4, 2), method=v, **S)),
     ("sample.steps", "steps", "count", lambda v: sd.sample(zero_net, VP, (4, 2), steps=v)),
     ("sample.t_min", "t_min", "t_min", lambda v: sd.sample(zero_net, VP, (4, 2), steps=2, t_min=v)),
     ("sample.grid", "grid", "name", lambda v: sd.sample(zero_net, VP, (4, 2), grid=v, **S)),
@@ -271,18 +272,18 @@ ARGS: list[tuple] = [
     ("dpm_solver.order", "order", "order", lambda v: run("dpm_solver", order=v)),
     ("dpm_solver.lower_order_final", "lower_order_final", "flag", lambda v: run("dpm_solver", lower_order_final=v)),
     ("dpm_solver.solver_type", "solver_type", "name", lambda v: run("dpm_solver", solver_type=v)),
-    ("inpaint.score_fn", "score_fn", "callable", lambda v: sd.inpaint(v, VP, X, MASK, 2)),
-    ("inpaint.sde", "sde", "sde", lambda v: sd.inpaint(zero_net, v, X, MASK, 2)),
-    ("inpaint.y", "y", "points", lambda v: sd.inpaint(zero_net, VP, v, MASK, 2)),
-    ("inpaint.steps", "steps", "count", lambda v: sd.inpaint(zero_net, VP, X, MASK, v)),
-    ("inpaint.method", "method", "name", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, method=v)),
-    ("inpaint.generator", "generator", "generator", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, generator=v)),
-    ("inpaint.t_min", "t_min", "t_min", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, t_min=v)),
-    ("inpaint.grid", "grid", "name", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, grid=v)),
-    ("inpaint.snr", "snr", "positive", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, snr=v)),
+    ("inpaint.score_fn", "score_fn", "callable", lambda v: sd.inpaint(v, VP, X, MASK, steps=2)),
+    ("inpaint.sde", "sde", "sde", lambda v: sd.inpaint(zero_net, v, X, MASK, steps=2)),
+    ("inpaint.y", "y", "points", lambda v: sd.inpaint(zero_net, VP, v, MASK, steps=2)),
+    ("inpaint.steps", "steps", "count", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=v)),
+    ("inpaint.method", "method", "name", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, method=v)),
+    ("inpaint.generator", "generator", "generator", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, generator=v)),
+    ("inpaint.t_min", "t_min", "t_min", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, t_min=v)),
+    ("inpaint.grid", "grid", "name", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, grid=v)),
+    ("inpaint.snr", "snr", "positive", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, snr=v)),
     ("inpaint.corrector_steps", "corrector_steps", "count0",
-     lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, corrector_steps=v)),
-    ("inpaint.denoise", "denoise", "flag", lambda v: sd.inpaint(zero_net, VP, X, MASK, 2, denoise=v)),
+     lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, corrector_steps=v)),
+    ("inpaint.denoise", "denoise", "flag", lambda v: sd.inpaint(zero_net, VP, X, MASK, steps=2, denoise=v)),
     # --- metrics and pictures ---
     ("sliced_wasserstein.x", "x", "points", lambda v: sd.sliced_wasserstein(v, X)),
     ("sliced_wasserstein.y", "y", "points", lambda v: sd.sliced_wasserstein(X, v)),
@@ -475,7 +476,7 @@ CASES = [
          ValueError, r"score_fn\(x, t\) must return a tensor of the shape of x, \(4, 2\); got \(4, 1\)"),
     case("reverse-score-none-out", lambda: VP.reverse(lambda x, t: None).drift(X, 0.5),
          TypeError, r"score_fn\(x, t\) must return a .*Tensor.*got NoneType"),
-    case("reverse-t-batch", lambda: VP.reverse(zero_net, True).drift(X, T3),
+    case("reverse-t-batch", lambda: VP.reverse(zero_net, probability_flow=True).drift(X, T3),
          ValueError, r"t must be .*to match x of shape \(4, 2\); got t of shape \(3,\)"),
     # --- DDPM: index out of {1..N} / {0..N}, not an integer, not matching the batch ---
     case("ddpm-time-neg", lambda: CHAIN.time(-1),

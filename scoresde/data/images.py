@@ -73,7 +73,7 @@ def to_uint8(x: Tensor) -> Tensor:
     return u.movedim(-3, -1).contiguous()
 
 
-def random_hflip(x: Tensor, generator: torch.Generator | None = None, p: float = 0.5) -> Tensor:
+def random_hflip(x: Tensor, *, generator: torch.Generator | None = None, p: float = 0.5) -> Tensor:
     """Flip each image of a batch ``(n, C, H, W)`` left–right with probability ``p``.
 
     The flips are drawn on the generator's device (CPU by default), so a fixed generator gives the

@@ -22,7 +22,16 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_bool, check_callable, check_choice, check_generator, check_int, check_sde, check_t_min
+from scoresde._utils import (
+    check_bool,
+    check_callable,
+    check_choice,
+    check_generator,
+    check_int,
+    check_sde,
+    check_t_min,
+    check_tensor,
+)
 from scoresde.samplers._model import CountedScore
 from scoresde.samplers.ancestral import ancestral, ddim
 from scoresde.samplers.deterministic import ODE_SOLVERS, heun, ode
@@ -61,6 +70,7 @@ def method_options(method: str) -> tuple[str, ...]:
         The option names, in signature order (empty for a method without options).
 
     Raises:
+        TypeError: if `method` is not a string.
         ValueError: if `method` is not a key of `METHODS` (the error lists them).
     """
     check_choice(method, "method", METHODS)
@@ -108,9 +118,9 @@ def sample(
     score_fn: ScoreFn,
     sde: SDE,
     shape_or_x_T: Sequence[int] | Tensor,
+    *,
     method: str = "euler_maruyama",
     steps: int = 1000,
-    *,
     generator: torch.Generator | None = None,
     t_min: float = 1e-3,
     grid: str | Tensor = "quadratic",
@@ -199,17 +209,16 @@ def sample(
     check_bool(return_trajectory, "return_trajectory")
     check_generator(generator)
     if isinstance(grid, str):
-        ts = time_grid(sde, steps, grid, t_min, rho=rho)
+        ts = time_grid(sde, steps, grid=grid, t_min=t_min, rho=rho)
     else:
         ts = check_grid(grid, sde.T)
     if isinstance(shape_or_x_T, Tensor):
-        if not shape_or_x_T.is_floating_point():
-            raise TypeError(f"x_T must be a floating-point tensor; got dtype {shape_or_x_T.dtype}")
+        check_tensor(shape_or_x_T, "x_T")
         if shape_or_x_T.ndim < 1:
             raise ValueError(f"x_T must have shape (batch, *dims); got shape {tuple(shape_or_x_T.shape)}")
         x = shape_or_x_T
     else:
-        x = sde.prior_sample(shape_or_x_T, generator, dtype=dtype, device=device)
+        x = sde.prior_sample(shape_or_x_T, generator=generator, dtype=dtype, device=device)
 
     model = CountedScore(score_fn, sde)
     path: list[Tensor] = [x] if return_trajectory else []
@@ -230,8 +239,6 @@ def sample(
         x = model.x0(x, ts[-1])
     model.raise_if_non_finite()
     return SampleResult(x, model.nfe, ts, torch.stack(path) if return_trajectory else None)
-
-
 
 
 def _table_cell(text: str) -> str:

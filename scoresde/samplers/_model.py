@@ -91,7 +91,7 @@ def langevin_step(model: CountedScore, x: Tensor, t: Tensor, s: Tensor, snr: flo
                   generator: torch.Generator | None) -> Tensor:
     """One Langevin corrector step at grid time s after a predictor step from t:
 
-        x ← x + ε s(x, s) + √(2ε) z,    ε = 2 a² (snr ‖z‖ / ‖s(x, s)‖)²,    a = α_s/α_t,
+        x ← x + ε s(x, s) + √(2ε) z,    ε = 2 a² (snr ‖z‖ / ‖s(x, s)‖)²,    a = α_t/α_s,
 
     with the norms per sample over all dimensions, averaged over the batch. The step size stays on x's device.
     """

@@ -59,8 +59,8 @@ def inpaint(
     sde: SDE,
     y: Tensor,
     mask: Tensor,
-    steps: int = 500,
     *,
+    steps: int = 500,
     method: str = "pc",
     generator: torch.Generator | None = None,
     t_min: float = 1e-3,
@@ -99,8 +99,8 @@ def inpaint(
 
     Raises:
         TypeError: if `sde` is not an `SDE`, `score_fn` not callable, `y` not a floating-point tensor, `mask` not a
-            tensor, `steps` or `corrector_steps` not an int, `snr` or `t_min` not a real number, or `denoise` not a
-            bool.
+            tensor, `steps` or `corrector_steps` not an int, `snr` or `t_min` not a real number, `method` or `grid`
+            not a string, `generator` not a `torch.Generator`, or `denoise` not a bool.
         ValueError: if `y` is not finite or has no batch dimension, `mask` does not broadcast to `y` or holds
             values other than 0 and 1, `method` or `grid` is unknown, `steps < 1`, `snr` is not positive,
             `corrector_steps < 0`, `t_min` leaves `(0, T)`, or `score_fn` returns a wrong shape or non-finite values.
@@ -121,7 +121,7 @@ def inpaint(
     snr = check_positive_float(snr, "snr")
     check_int(corrector_steps, "corrector_steps", minimum=0)
     check_bool(denoise, "denoise")
-    ts = time_grid(sde, steps, check_choice(grid, "grid", GRIDS), t_min)
+    ts = time_grid(sde, steps, grid=check_choice(grid, "grid", GRIDS), t_min=t_min)
     model = CountedScore(score_fn, sde)
 
     def replace_known(x: Tensor, t: Tensor) -> Tensor:
@@ -129,7 +129,7 @@ def inpaint(
         z = torch.randn(y.shape, generator=generator, dtype=y.dtype, device=y.device)
         return torch.where(known, alpha * y + sigma * z, x)
 
-    x = replace_known(sde.prior_sample(tuple(y.shape), generator, dtype=y.dtype, device=y.device), ts[0])
+    x = replace_known(sde.prior_sample(tuple(y.shape), generator=generator, dtype=y.dtype, device=y.device), ts[0])
     for i in range(steps):
         t, s = ts[i], ts[i + 1]
         x = replace_known(em_step(model, x, t, s, generator), s)

@@ -511,7 +511,7 @@ class Trainer:
         cfg = self.config
         shape = (cfg.sample_count, *self._example_shape())
         g = torch.Generator(self.dist.device).manual_seed(cfg.seed)
-        out = sample(self.score_model(ema=True), self.sde, shape, cfg.sample_method, cfg.sample_steps,
+        out = sample(self.score_model(ema=True), self.sde, shape, method=cfg.sample_method, steps=cfg.sample_steps,
                      generator=g, device=self.dist.device)
         path = self.out_dir / "samples" / f"step-{self.step:08d}.png"
         if len(shape) == 4:
