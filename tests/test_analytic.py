@@ -34,7 +34,7 @@ def test_log_prob_matches_scipy(k: int, d: int) -> None:
 
 @pytest.mark.parametrize("name", ["vp", "subvp", "ve", "vp_cosine"])
 def test_marginal_is_the_mixture_with_scaled_means_and_inflated_covariances(name: str) -> None:
-    """p_t = Σ w_k N(α μ_k, α² Σ_k + σ² I): the per-sample-t evaluation equals marginal(sde, t).log_prob."""
+    """p_t = Σ w_k N(α μ_k, α² Σ_k + σ² I): the per-sample-t evaluation equals marginal_mixture(sde, t).log_prob."""
     sde, gm = SDES[name], random_mixture(3, 5, seed=1)
     x = torch.randn(50, 5, dtype=F64, generator=torch.Generator().manual_seed(1)) * 3
     for t in (0.0, 0.3, 1.0):
