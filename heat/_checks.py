@@ -64,12 +64,13 @@ def check_number(value: Any, name: str, *, low: float = -math.inf, high: float =
     raise ValueError(f"{name} must be a finite number {where}; got {value!r}")
 
 
-def check_count(value: Any, name: str) -> int:
-    """``value`` after checking it is an int (``TypeError``: a bool or a float is not) that is >= 1 (``ValueError``)."""
+def check_count(value: Any, name: str, *, minimum: int = 1) -> int:
+    """``value`` after checking it is an int (``TypeError``: a bool or a float is not) that is >= ``minimum``
+    (``ValueError``)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int >= 1; got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an int >= 1; got {value!r}")
+        raise TypeError(f"{name} must be an int >= {minimum}; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}")
     return int(value)
 
 

@@ -30,7 +30,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from heat._checks import as_float_array, check_name, check_number
+from heat._checks import as_float_array, check_count, check_name, check_number
 
 __all__ = ["BOUNDARY_CONDITIONS", "BoundaryCondition", "Grid"]
 
@@ -104,10 +104,7 @@ class Grid:
         if len(dims) > MAX_DIM:
             raise ValueError(f"shape must have 1 to {MAX_DIM} axes; got {len(dims)} axes {tuple(dims)}")
         for n in dims:
-            if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-                raise TypeError(f"shape entries must be ints; got {type(n).__name__} {n!r} in shape {shape!r}")
-            if n < 2:
-                raise ValueError(f"shape entries must be >= 2 cells; got {tuple(dims)}")
+            check_count(n, "shape entries (cells per axis)", minimum=2)
         d = len(dims)
         arr = np.asarray(bounds, dtype=object)
         if arr.ndim == 0:

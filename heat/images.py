@@ -52,12 +52,11 @@ def _images(value: ArrayLike, name: str = "images") -> Array:
 
 
 def _check_size(size: Any) -> tuple[int, int]:
-    if not isinstance(size, (tuple, list)) or any(isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                                                   for v in size):
+    if not isinstance(size, (tuple, list)):
         raise TypeError(f"size must be (H, W), two ints >= 2; got {type(size).__name__} {size!r}")
-    if len(size) != 2 or min(size) < 2:
+    if len(size) != 2:
         raise ValueError(f"size must be (H, W), two ints >= 2; got {size!r}")
-    return int(size[0]), int(size[1])
+    return check_count(size[0], "size[0] (H)", minimum=2), check_count(size[1], "size[1] (W)", minimum=2)
 
 
 def neumann_eigenvalues(size: tuple[int, int]) -> Array:
