@@ -16,7 +16,19 @@ from scoresde.analytic import GaussianMixture, ring_mixture
 from scoresde.ddpm import DDPM
 from scoresde.likelihood import LikelihoodResult, bits_per_dim, log_likelihood
 from scoresde.losses import DSMLoss, dsm_loss, likelihood_weight
-from scoresde.metrics import SlicedWasserstein, mmd, moment_errors, sliced_wasserstein
+from scoresde.metrics import (
+    FeatureStatistics,
+    KernelDistance,
+    PrecisionRecall,
+    SlicedWasserstein,
+    feature_statistics,
+    frechet_distance,
+    kernel_distance,
+    mmd,
+    moment_errors,
+    precision_recall,
+    sliced_wasserstein,
+)
 from scoresde.parameterization import Prediction, ScoreModel, convert
 from scoresde.samplers import METHODS, SampleResult, inpaint, sample
 from scoresde.schedules import (
@@ -41,10 +53,13 @@ __all__ = [
     "VPSDE",
     "CosineSchedule",
     "DSMLoss",
+    "FeatureStatistics",
     "GaussianMixture",
+    "KernelDistance",
     "LikelihoodResult",
     "LinearSchedule",
     "PiecewiseConstantSchedule",
+    "PrecisionRecall",
     "Prediction",
     "ReverseSDE",
     "SampleResult",
@@ -60,12 +75,16 @@ __all__ = [
     "convert",
     "cosine_betas",
     "dsm_loss",
+    "feature_statistics",
+    "frechet_distance",
     "inpaint",
+    "kernel_distance",
     "likelihood_weight",
     "linear_betas",
     "log_likelihood",
     "mmd",
     "moment_errors",
+    "precision_recall",
     "ring_mixture",
     "sample",
     "sliced_wasserstein",
