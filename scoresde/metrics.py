@@ -623,7 +623,7 @@ def _knn_radii(z: Tensor, k: int, block: int) -> Tensor:
     return radii
 
 
-def precision_recall(real: Tensor, fake: Tensor, *, k: int = 3, batch_size: int = 10000) -> PrecisionRecall:
+def precision_recall(real: Tensor, fake: Tensor, *, k: int = 3, batch_size: int = 2048) -> PrecisionRecall:
     r"""Improved precision and recall (Kynkäänniemi et al. 2019) of generated features against real ones.
 
     Each set defines a manifold, the union of closed balls around its points, the radius `r_k(φ)` of the ball
@@ -645,7 +645,7 @@ def precision_recall(real: Tensor, fake: Tensor, *, k: int = 3, batch_size: int 
         fake: the generated features, n_g > k points of the same d.
         k: the neighbour rank of the radii, ≥ 1 (3 in the paper).
         batch_size: the rows and columns of a block of distances, ≥ 1; the memory of a block is
-            `8 · batch_size²` bytes (800 MB at the default, which holds 10 000 × 10 000 in one block).
+            `8 · batch_size²` bytes (34 MB at the default).
 
     Returns:
         A [`PrecisionRecall`][scoresde.metrics.PrecisionRecall] `(precision, recall, k)`. Cost

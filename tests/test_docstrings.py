@@ -39,6 +39,7 @@ MODULES = [
     "scoresde.nets",
     "scoresde.training",
     "scoresde.data",
+    "scoresde.evaluation",
     "heat",
 ]
 
@@ -257,6 +258,10 @@ NO_REFERENCE = {
     "scoresde.data.SyntheticShapes", "scoresde.data.UnsafePickleError", "scoresde.data.cifar10_available",
     "scoresde.data.data_dir", "scoresde.data.extract_cifar10", "scoresde.data.load_images",
     "scoresde.data.random_hflip", "scoresde.data.to_float", "scoresde.data.to_uint8",
+    "scoresde.evaluation.Features", "scoresde.evaluation.InvalidWeightsError", "scoresde.evaluation.RunModel",
+    "scoresde.evaluation.ShapesScores", "scoresde.evaluation.WeightsError", "scoresde.evaluation.WeightsNotFoundError",
+    "scoresde.evaluation.extractor_tag", "scoresde.evaluation.inception_weights_path", "scoresde.evaluation.load_run",
+    "scoresde.evaluation.load_shapes_classifier", "scoresde.evaluation.sample_images", "scoresde.evaluation.table",
     "heat.Grid", "heat.GridDensity", "heat.TimeChange", "heat.sample_density",
 }
 

@@ -404,6 +404,10 @@ def load_inception(
         InvalidWeightsError: the SHA-256 does not start with ``6726825d`` (the message gives both), the file
             cannot be read safely (truncated, corrupt, not a torch file, holding objects other than tensors), it
             holds no state dict, or its keys or shapes do not fit (a ``ValueError``).
+
+    References:
+        - Seitzer 2020, pytorch-fid, https://github.com/mseitzer/pytorch-fid (the weights file and the preprocessing).
+        - Szegedy et al. 2016, "Rethinking the Inception Architecture for Computer Vision", CVPR (Inception-v3).
     """
     source = inception_weights_path(path)
     target = _as_device(device)
@@ -499,6 +503,11 @@ def inception_features(images: Any, model: FIDInception, *, batch_size: int = 50
         TypeError: ``images`` is not a uint8 tensor or array, ``model`` not a ``FIDInception``, ``batch_size`` not an
             int, or ``progress`` not a bool.
         ValueError: ``images`` is not of shape ``(N, H, W, 3)`` with N, H, W ≥ 1, or ``batch_size`` < 1.
+
+    References:
+        - Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium",
+          NeurIPS (FID).
+        - Seitzer 2020, pytorch-fid, https://github.com/mseitzer/pytorch-fid (the weights file and the preprocessing).
     """
     u = _as_uint8_images(images)
     if not isinstance(model, FIDInception):
