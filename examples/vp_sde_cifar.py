@@ -30,7 +30,8 @@ import torch
 from torch import Tensor
 
 import scoresde as sd
-from scoresde.data import DataError, load_images, random_hflip, to_float
+from scoresde.data import DataError, load_images, random_hflip, to_float, to_uint8
+from scoresde.evaluation import WeightsError, save_npz, score_images, table
 from scoresde.nets import UNet, UNetConfig
 from scoresde.training import (
     CheckpointError,
@@ -54,6 +55,9 @@ class Preset:
     ode_tol: float
     n_eval: int
     eval_tol: float
+    n_quality: int  # samples scored by Fréchet distance, KID, precision/recall (samples.npz)
+    quality_sampler: tuple[str, int]  # (method, steps) that draws them
+    n_reference: int | None  # reference images (None: 10 000 built-in, or the whole CIFAR-10 training set)
     note: str
 
 
@@ -64,6 +68,7 @@ PRESETS = {
                           ema_decay=0.999, ema_warmup=True, log_every=25, checkpoint_every=100, keep_checkpoints=2,
                           precision="fp32", loss=sd.DSMLoss(predicts="v")),
         n_train=None, n_samples=64, sample_steps=100, ode_tol=1e-3, n_eval=32, eval_tol=1e-4,
+        n_quality=500, quality_sampler=("dpm_solver", 30), n_reference=None,
         note="a 1.3M-parameter U-Net for ~6 minutes of training on 2 CPU cores, then sampling and bits/dim"),
     "paper": Preset(
         net=UNetConfig.ddpmpp_cifar10(),
@@ -71,6 +76,7 @@ PRESETS = {
                           log_every=100, checkpoint_every=10_000, keep_checkpoints=3, sample_every=50_000,
                           precision="auto"),
         n_train=None, n_samples=64, sample_steps=1000, ode_tol=1e-5, n_eval=10_000, eval_tol=1e-5,
+        n_quality=50_000, quality_sampler=("euler_maruyama", 1000), n_reference=None,
         note="Song et al. 2021, CIFAR-10 DDPM++ cont. (VP): Adam 2e-4, warm-up 5000, clip 1, batch 128, "
              "EMA 0.9999, 1.3M iterations, β 0.1 → 20"),
     "smoke": Preset(
@@ -78,6 +84,7 @@ PRESETS = {
         train=TrainConfig(steps=4, batch_size=8, lr=1e-3, warmup=2, ema_decay=0.9, log_every=2, checkpoint_every=2,
                           keep_checkpoints=2, precision="fp32", progress=False),
         n_train=64, n_samples=4, sample_steps=4, ode_tol=1e-2, n_eval=2, eval_tol=1e-2,
+        n_quality=8, quality_sampler=("dpm_solver", 4), n_reference=64,
         note="seconds: for tests"),
 }
 
@@ -99,6 +106,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sample-steps", type=int, help="steps of --sampler (default: the preset's)")
     p.add_argument("--eval-images", type=int, help="test images for bits/dim (default: the preset's)")
     p.add_argument("--inpaint", action="store_true", help="also inpaint the centre of test images")
+    p.add_argument("--quality-n", type=int, help="samples scored by Fréchet distance, KID and precision/recall, "
+                                                  "written to samples.npz (default: the preset's; 0: none)")
+    p.add_argument("--inception-weights", type=Path,
+                   help="pt_inception-2015-12-05-6726825d.pth for the CIFAR-10 metrics (default: "
+                        "$SCORESDE_INCEPTION_WEIGHTS or the cache folder)")
     p.add_argument("--data", choices=["auto", "cifar10", "synthetic"], default="auto",
                    help="auto: CIFAR-10 if found, else the built-in set")
     p.add_argument("--data-dir", type=Path, help="folder holding CIFAR-10 (default: $SCORESDE_DATA or the cache)")
@@ -162,8 +174,39 @@ def forward_noising_grid(sde: sd.SDE, images: Tensor, path: Path, g: torch.Gener
     return times
 
 
+def sample_quality(args: argparse.Namespace, preset: Preset, model: sd.ScoreModel, sde: sd.SDE, n: int,
+                   data_name: str) -> dict[str, Any]:
+    """Draw n samples with the preset's quality sampler, write them to samples.npz, and score them (shapes
+    features on the built-in data, Inception on CIFAR-10 when its weights are there) beside the real-vs-real floor."""
+    method, steps = preset.quality_sampler
+    device = next(model.parameters()).device
+    started = time.perf_counter()
+    batches = []
+    for j, start in enumerate(range(0, n, 500)):
+        g = torch.Generator(device).manual_seed(args.seed + 1000 + j)
+        x_T = sde.prior_sample((min(500, n - start), *preset_image_shape(preset)), generator=g).to(device)
+        with torch.no_grad():
+            batches.append(to_uint8(sd.sample(model, sde, x_T, method=method, steps=steps, generator=g).samples.cpu()))
+    images = torch.cat(batches)
+    save_npz(images, args.out / "samples.npz")
+    record: dict[str, Any] = {"file": "samples.npz", "n": n, "method": method, "steps": steps,
+                              "sampling_seconds": round(time.perf_counter() - started, 1)}
+    try:
+        result = score_images(images, data=data_name, n_reference=preset.n_reference, root=args.data_dir,
+                              inception_weights=args.inception_weights, seed=args.seed, device=device)
+    except WeightsError as err:
+        print(f"  sample quality: not scored ({err})")
+        return {**record, "skipped": str(err)}
+    print("  " + table(result).replace("\n", "\n  "))
+    return {**record, **result}
+
+
+def preset_image_shape(preset: Preset) -> tuple[int, int, int]:
+    return (preset.net.in_channels, preset.net.resolution, preset.net.resolution)
+
+
 def evaluate(args: argparse.Namespace, preset: Preset, trainer: Trainer, train_images: Tensor,
-             test_images: Tensor) -> dict[str, Any]:
+             test_images: Tensor, data_name: str) -> dict[str, Any]:
     """Sample grids, forward noising, bits/dim of model and baseline, inpainting; returns metrics."""
     out, sde, device = args.out, trainer.sde, trainer.dist.device
     g = torch.Generator().manual_seed(args.seed + 1)
@@ -186,8 +229,9 @@ def evaluate(args: argparse.Namespace, preset: Preset, trainer: Trainer, train_i
             res = sd.sample(model, sde, x_T, method=method, generator=torch.Generator(device).manual_seed(args.seed),
                             **kwargs)
         save_image_grid(res.samples, out / f"samples_{method}.png")
+        save_npz(to_uint8(res.samples.cpu()), out / f"samples_{method}.npz")
         metrics["samples"][method] = {**opts, "nfe": res.nfe, "seconds": round(time.perf_counter() - started, 1),
-                                      "file": f"samples_{method}.png"}
+                                      "file": f"samples_{method}.png", "npz": f"samples_{method}.npz"}
         print(f"  samples_{method}.png: {preset.n_samples} images, NFE {res.nfe}, "
               f"{time.perf_counter() - started:.0f} s")
 
@@ -218,6 +262,10 @@ def evaluate(args: argparse.Namespace, preset: Preset, trainer: Trainer, train_i
           f"{metrics['test_bits_per_dim']['se']:.3f}, diagonal-Gaussian baseline "
           f"{metrics['baseline_bits_per_dim']['mean']:.3f} (closed form {float(exact.mean()):.3f}); "
           f"{n_eval} test images, Hutchinson trace (1 Rademacher probe), {model_s:.0f} s")
+
+    n_quality = preset.n_quality if args.quality_n is None else args.quality_n
+    if n_quality:
+        metrics["sample_quality"] = sample_quality(args, preset, model, sde, n_quality, data_name)
 
     if args.inpaint:
         y = to_float(test_images[:8]).to(device)
@@ -272,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     metrics: dict[str, Any] = {}
     if info.is_main:
         say(f"trained to step {trainer.step} in {train_s:.0f} s; evaluating (rank 0)")
-        metrics = evaluate(args, preset, trainer, train.images, test.images)
+        metrics = evaluate(args, preset, trainer, train.images, test.images, train.name)
         metrics = {"data": train.name, "steps": trainer.step, "train_seconds": round(train_s, 1), **metrics,
                    "total_seconds": round(time.perf_counter() - start, 1)}
         (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

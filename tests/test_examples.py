@@ -9,6 +9,7 @@ import sys
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -64,6 +65,23 @@ def test_vp_sde_cifar_smoke_writes_every_output_and_resumes(tmp_path: Path, caps
     bpd, base = metrics["test_bits_per_dim"], metrics["baseline_bits_per_dim"]
     assert bpd["n_images"] == 2 and bpd["trace"] == "hutchinson" and bpd["mean"] > 0
     assert abs(base["mean"] - base["exact_closed_form"]) < 0.05  # the ODE path agrees with the closed form
+    # samples are data: the scored ones in samples.npz, each grid's beside its PNG; scored beside the floor
+    with np.load(out / "samples.npz") as f:
+        assert f["arr_0"].dtype == np.uint8 and f["arr_0"].shape == (8, 32, 32, 3)
+    with np.load(out / "samples_ode.npz") as f:
+        assert f["arr_0"].shape == (4, 32, 32, 3)
+    quality = metrics["sample_quality"]
+    assert quality["n"] == 8 and quality["method"] == "dpm_solver" and quality["reference"]["n"] == 64
+    assert quality["metrics"]["n"] == quality["floor"]["n"] == 8 and quality["extractor"].startswith("shapes-")
+    assert 0 <= quality["metrics"]["recognizable_rate"] <= 1 and quality["floor"]["frechet_distance"] >= 0
+
+    # the evaluation command samples from the run's EMA weights and scores them
+    from scoresde.evaluation.__main__ import main as evaluate
+
+    assert evaluate([str(out), "--n", "6", "--steps", "2", "--n-reference", "20", "--device", "cpu"]) == 0
+    record = json.loads((out / "evaluation.json").read_text())
+    assert record["sampling"]["step"] == 4 and record["metrics"]["n"] == 6 and record["floor"]["n"] == 6
+    assert (out / "samples_dpm_solver_2_n6.npz").is_file()
 
 
 def test_vp_sde_cifar_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
