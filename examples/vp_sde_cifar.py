@@ -31,7 +31,7 @@ from torch import Tensor
 
 import scoresde as sd
 from scoresde.data import DataError, load_images, random_hflip, to_float, to_uint8
-from scoresde.evaluation import WeightsError, save_npz, score_images, table
+from scoresde.evaluation import WeightsError, sample_images, save_npz, score_images, table
 from scoresde.nets import UNet, UNetConfig
 from scoresde.training import (
     CheckpointError,
@@ -122,6 +122,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def build_config(args: argparse.Namespace) -> tuple[Preset, TrainConfig]:
     preset = PRESETS[args.preset]
+    if args.quality_n is not None and (args.quality_n < 0 or 0 < args.quality_n < 4):
+        raise ValueError(f"--quality-n must be 0 (no scoring) or at least 4 (precision/recall needs k + 1 = 4 "
+                         f"images); got {args.quality_n}")
     changes: dict[str, Any] = {"seed": args.seed}
     if args.steps is not None:
         changes["steps"] = args.steps
@@ -179,23 +182,19 @@ def sample_quality(args: argparse.Namespace, preset: Preset, model: sd.ScoreMode
     """Draw n samples with the preset's quality sampler, write them to samples.npz, and score them (shapes
     features on the built-in data, Inception on CIFAR-10 when its weights are there) beside the real-vs-real floor."""
     method, steps = preset.quality_sampler
-    device = next(model.parameters()).device
     started = time.perf_counter()
-    batches = []
-    for j, start in enumerate(range(0, n, 500)):
-        g = torch.Generator(device).manual_seed(args.seed + 1000 + j)
-        x_T = sde.prior_sample((min(500, n - start), *preset_image_shape(preset)), generator=g).to(device)
-        with torch.no_grad():
-            batches.append(to_uint8(sd.sample(model, sde, x_T, method=method, steps=steps, generator=g).samples.cpu()))
-    images = torch.cat(batches)
+    images = sample_images(model, sde, (n, *preset_image_shape(preset)), method=method, steps=steps,
+                           generator=torch.Generator().manual_seed(args.seed + 4))
     save_npz(images, args.out / "samples.npz")
     record: dict[str, Any] = {"file": "samples.npz", "n": n, "method": method, "steps": steps,
                               "sampling_seconds": round(time.perf_counter() - started, 1)}
     try:
         result = score_images(images, data=data_name, n_reference=preset.n_reference, root=args.data_dir,
-                              inception_weights=args.inception_weights, seed=args.seed, device=device)
-    except WeightsError as err:
-        print(f"  sample quality: not scored ({err})")
+                              data_seed=args.seed, generator=torch.Generator().manual_seed(args.seed + 5),
+                              inception_weights=args.inception_weights, device=next(model.parameters()).device)
+    except (WeightsError, DataError, ValueError) as err:
+        print(f"  sample quality: not scored ({err}); samples.npz can be scored later by python -m "
+              f"scoresde.evaluation")
         return {**record, "skipped": str(err)}
     print("  " + table(result).replace("\n", "\n  "))
     return {**record, **result}

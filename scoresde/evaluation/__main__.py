@@ -19,7 +19,15 @@ from pathlib import Path
 
 import scoresde as sd
 from scoresde.data import DataError
-from scoresde.evaluation.evaluate import load_run, read_images, sample_images, save_npz, score_images, table
+from scoresde.evaluation.evaluate import (
+    extractor_tag,
+    load_run,
+    read_images,
+    sample_images,
+    save_npz,
+    score_images,
+    table,
+)
 from scoresde.evaluation.inception import ENV_VAR, WeightsError
 from scoresde.training import CheckpointError
 
@@ -34,7 +42,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=30, help="sampler steps for a run (default 30)")
     p.add_argument("--batch-size", type=int, default=500, help="images per sampler call")
     p.add_argument("--data", choices=["auto", "shapes", "cifar10"], default="auto",
-                   help="the data set the images imitate (auto: the run's; for files, shapes)")
+                   help="the data set the images imitate (auto: the run's; for files, cifar10 when Inception "
+                        "features are asked for, else shapes)")
+    p.add_argument("--data-seed", type=int,
+                   help="the built-in set's seed (default: the run's training seed; 0 for files)")
     p.add_argument("--extractor", choices=["auto", "shapes", "inception"], default="auto",
                    help="features (auto: shapes for the built-in data, Inception for CIFAR-10)")
     p.add_argument("--reference", choices=["train", "test"], default="train", help="reference split (default train)")
@@ -46,7 +57,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, help="the data folder (CIFAR-10, and the reference cache)")
     p.add_argument("--cache-dir", type=Path, help="reference feature cache (default: <data folder>/reference)")
     p.add_argument("--device", default=None, help="cpu, cuda, ... (default: cuda when available)")
-    p.add_argument("--seed", type=int, default=0, help="sampling seed, the built-in set's seed, KID's subsets")
+    p.add_argument("--seed", type=int, default=0, help="seed of the sampling and of KID's subsets")
     p.add_argument("--json", type=Path, help="where to write the results (default: <run>/evaluation.json for a "
                                              "run, else beside the input)")
     return p.parse_args(argv)
@@ -60,28 +71,38 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     record: dict[str, object] = {"input": str(args.path)}
     try:
-        if (args.path / "config.json").is_file():
-            run = load_run(args.path, device=device)
+        is_run = (args.path / "config.json").is_file()
+        run = load_run(args.path, device=device) if is_run else None
+        wants_inception = args.extractor == "inception" or args.inception_weights is not None
+        if args.data != "auto":
+            data = args.data
+        else:
+            data = run.data if run is not None else ("cifar10" if wants_inception else "shapes")
+        extractor = args.extractor if args.extractor != "auto" else ("shapes" if data == "shapes" else "inception")
+        extractor_tag(extractor, inception_weights=args.inception_weights)  # missing weights: fail before sampling
+        data_seed = args.data_seed if args.data_seed is not None else (run.data_seed if run is not None else 0)
+        if run is not None:
             print(f"{args.path}: step {run.step} ({run.checkpoint.name}), {run.data}; sampling {args.n} images with "
                   f"{args.sampler}, {args.steps} steps")
             t0 = time.perf_counter()
-            images = sample_images(run, args.n, method=args.sampler, steps=args.steps, batch_size=args.batch_size,
-                                   seed=args.seed, progress=True)
+            images = sample_images(run.model, run.sde, (args.n, *run.image_shape), method=args.sampler,
+                                   steps=args.steps, batch_size=args.batch_size,
+                                   generator=torch.Generator().manual_seed(args.seed), progress=True)
             npz = save_npz(images, args.path / f"samples_{args.sampler}_{args.steps}_n{args.n}.npz")
             record["sampling"] = {"checkpoint": str(run.checkpoint), "step": run.step, "method": args.sampler,
-                                  "steps": args.steps, "n": args.n, "seconds": round(time.perf_counter() - t0, 1),
-                                  "npz": str(npz)}
-            data = run.data if args.data == "auto" else args.data
+                                  "steps": args.steps, "n": args.n, "seed": args.seed,
+                                  "seconds": round(time.perf_counter() - t0, 1), "npz": str(npz)}
             out = args.json or args.path / "evaluation.json"
         else:
             images = read_images(args.path)
-            data = "shapes" if args.data == "auto" else args.data
             out = args.json or args.path.with_name(args.path.name.removesuffix(".npz") + "_evaluation.json")
-        result = score_images(images, data=data, extractor=None if args.extractor == "auto" else args.extractor,
-                              reference_split=args.reference, n_reference=args.n_reference, floor=not args.no_floor,
-                              seed=args.seed, root=args.data_dir, cache_dir=args.cache_dir,
-                              inception_weights=args.inception_weights, device=device, progress=True)
-    except (WeightsError, DataError, CheckpointError, FileNotFoundError, ValueError, TypeError) as err:
+        print(f"scoring {images.shape[0]} images as {data} with {extractor} features")
+        result = score_images(images, data=data, extractor=extractor, reference_split=args.reference,
+                              n_reference=args.n_reference, floor=not args.no_floor, data_seed=data_seed,
+                              generator=torch.Generator().manual_seed(args.seed), root=args.data_dir,
+                              cache_dir=args.cache_dir, inception_weights=args.inception_weights, device=device,
+                              progress=True)
+    except (WeightsError, DataError, CheckpointError, OSError, ValueError, TypeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     record.update(result)

@@ -18,11 +18,14 @@ extractor (with its weights' checksum) and n, so a second evaluation only extrac
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import re
+import tempfile
 import time
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,18 +35,19 @@ import torch
 from torch import Tensor
 
 import scoresde as sd
-from scoresde._utils import check_choice, check_int
+from scoresde._utils import check_bool, check_choice, check_generator, check_int
 from scoresde.data import data_dir, load_images, to_uint8
 from scoresde.evaluation.shapes import (
     CLASSES,
     WEIGHTS_SHA256,
+    ShapesClassifier,
     class_histogram,
     load_shapes_classifier,
     recognizable_rate,
     shapes_scores,
 )
 from scoresde.metrics import frechet_distance, kernel_distance, precision_recall
-from scoresde.nets import MLP, MLPConfig, UNet, UNetConfig
+from scoresde.nets import UNet, UNetConfig
 from scoresde.training import CheckpointError, CheckpointManager
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "Features",
     "RunModel",
     "extract",
+    "extractor_tag",
     "load_run",
     "quality",
     "read_images",
@@ -58,10 +63,12 @@ __all__ = [
     "sample_images",
     "save_npz",
     "score_images",
+    "table",
 ]
 
 EXTRACTORS = ("shapes", "inception")
 SPLITS = ("train", "test")
+SPLIT_SIZES = {"cifar10": {"train": 50_000, "test": 10_000}}  # the built-in set has any number of images
 REFERENCE_FORMAT = 1
 
 
@@ -83,10 +90,10 @@ class Features:
 
 def save_npz(images: Tensor, path: str | os.PathLike[str]) -> Path:
     """Write uint8 images ``(n, H, W, C)`` to ``path`` as ``arr_0`` of an ``.npz`` (the format guided-diffusion's
-    evaluator and most FID tools read), atomically (a temporary file, then a rename).
+    evaluator and most FID tools read), atomically (a temporary file beside it, then a rename).
 
     Args:
-        images: uint8 tensor ``(n, H, W, C)``.
+        images: uint8 tensor ``(n, H, W, C)``, C = 1 or 3.
         path: the file to write.
 
     Returns:
@@ -97,50 +104,39 @@ def save_npz(images: Tensor, path: str | os.PathLike[str]) -> Path:
         ValueError: ``images`` is not 4-dimensional with 1 or 3 channels.
 
     References:
-        - Dhariwal & Nichol 2021, "Diffusion Models Beat GANs on Image Synthesis", NeurIPS (guided-diffusion's evaluator
-          reads samples as ``arr_0`` of an ``.npz``).
+        - Dhariwal & Nichol 2021, "Diffusion Models Beat GANs on Image Synthesis", NeurIPS (guided-diffusion's
+          evaluator reads samples as ``arr_0`` of an ``.npz``).
     """
     x = _check_uint8_images(images)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp.npz")
-    np.savez(tmp, arr_0=x.cpu().numpy())
-    os.replace(tmp, target)
+    _atomic_npz(target, {"arr_0": x.cpu().numpy()})
     return target
+
+
+def _atomic_npz(target: Path, arrays: dict[str, Any]) -> None:
+    """Write ``arrays`` to ``target`` through a uniquely named temporary file and a rename."""
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _check_uint8_images(images: Any) -> Tensor:
     if not isinstance(images, Tensor):
         raise TypeError(f"images must be a uint8 torch.Tensor (n, H, W, C); got {type(images).__name__}")
-    x = images
-    if x.dtype != torch.uint8:
-        raise TypeError(f"images must be a uint8 tensor (n, H, W, C); got {x.dtype}")
-    if x.ndim != 4 or x.shape[-1] not in (1, 3) or x.shape[0] < 1:
-        raise ValueError(f"images must have shape (n, H, W, C) with n >= 1 and C = 1 or 3; got {tuple(x.shape)}")
-    return x
+    if images.dtype != torch.uint8:
+        raise TypeError(f"images must be a uint8 tensor (n, H, W, C); got {images.dtype}")
+    if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.shape[0] < 1:
+        raise ValueError(f"images must have shape (n, H, W, C) with n >= 1 and C = 1 or 3; got {tuple(images.shape)}")
+    return images
 
 
-def read_images(path: str | os.PathLike[str]) -> Tensor:
-    """uint8 images ``(n, H, W, 3)`` from an ``.npz`` (key ``arr_0``, else its only array) or a folder of PNGs.
-
-    PNGs are read in sorted file-name order, converted to RGB; all must have one size.
-
-    Args:
-        path: an ``.npz`` file or a folder holding ``*.png``.
-
-    Returns:
-        uint8 tensor ``(n, H, W, 3)``.
-
-    Raises:
-        FileNotFoundError: nothing at ``path``, or a folder without PNGs.
-        ValueError: the array is not uint8 ``(n, H, W, 3)`` (or ``(n, H, W)`` gray, repeated to RGB), or the PNGs
-            differ in size.
-
-    References:
-        - Dhariwal & Nichol 2021, "Diffusion Models Beat GANs on Image Synthesis", NeurIPS (guided-diffusion's evaluator
-          reads samples as ``arr_0`` of an ``.npz``).
-    """
-    source = Path(path)
+def _read_array(source: Path) -> np.ndarray:
     if source.is_dir():
         files = sorted(source.glob("*.png"))
         if not files:
@@ -153,19 +149,54 @@ def read_images(path: str | os.PathLike[str]) -> Tensor:
                 arrays.append(np.asarray(im.convert("RGB")))
         if len({a.shape for a in arrays}) > 1:
             raise ValueError(f"the PNGs in {source} differ in size: {sorted({a.shape for a in arrays})}")
-        array = np.stack(arrays)
-    elif source.is_file():
-        with np.load(source, allow_pickle=False) as npz:
-            keys = list(npz.keys())
-            if "arr_0" not in keys and len(keys) != 1:
-                raise ValueError(f"{source} must hold the images under 'arr_0' (or be its only array); got {keys}")
-            array = npz["arr_0" if "arr_0" in keys else keys[0]]
-    else:
-        raise FileNotFoundError(f"{source} is neither an .npz file nor a folder of PNGs")
+        return np.stack(arrays)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source} is neither an .npz / .npy file nor a folder of PNGs")
+    loaded = np.load(source, allow_pickle=False)
+    if isinstance(loaded, np.ndarray):  # a .npy file
+        return loaded
+    with loaded as npz:
+        keys = list(npz.keys())
+        if "arr_0" not in keys and len(keys) != 1:
+            raise ValueError(f"{source} must hold the images under 'arr_0' (or as its only array); got {keys}")
+        return np.asarray(npz["arr_0" if "arr_0" in keys else keys[0]])
+
+
+def read_images(path: str | os.PathLike[str]) -> Tensor:
+    """uint8 images ``(n, H, W, 3)`` from an ``.npz`` (key ``arr_0``, else its only array), a ``.npy`` or a folder
+    of PNGs (read in sorted file-name order, converted to RGB; all of one size).
+
+    Gray images, ``(n, H, W)`` or ``(n, H, W, 1)``, are repeated to three channels.
+
+    Args:
+        path: an ``.npz`` or ``.npy`` file, or a folder holding ``*.png``.
+
+    Returns:
+        uint8 tensor ``(n, H, W, 3)``.
+
+    Raises:
+        FileNotFoundError: nothing at ``path``, or a folder without PNGs.
+        ValueError: a file that cannot be read (truncated, corrupt, not an array), or an array that is not uint8
+            ``(n, H, W, 3)`` or gray, or PNGs of different sizes.
+
+    References:
+        - Dhariwal & Nichol 2021, "Diffusion Models Beat GANs on Image Synthesis", NeurIPS (guided-diffusion's
+          evaluator reads samples as ``arr_0`` of an ``.npz``).
+    """
+    source = Path(path)
+    try:
+        array = _read_array(source)
+    except (FileNotFoundError, ValueError):
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as err:  # PIL's UnidentifiedImageError is an OSError
+        raise ValueError(f"{source} cannot be read as images: {type(err).__name__}: {err}") from err
+    if array.ndim == 4 and array.shape[-1] == 1:
+        array = array[..., 0]
     if array.ndim == 3:
         array = np.repeat(array[..., None], 3, axis=-1)
     if array.dtype != np.uint8 or array.ndim != 4 or array.shape[-1] != 3 or array.shape[0] < 1:
-        raise ValueError(f"{source} must hold uint8 images (n, H, W, 3); got {array.dtype} {array.shape}")
+        raise ValueError(f"{source} must hold uint8 images (n, H, W, 3) or gray (n, H, W); got {array.dtype} "
+                         f"{array.shape}")
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
@@ -185,7 +216,7 @@ def _inception_weights_tag(path: str | os.PathLike[str] | None) -> str:
     return "inception-" + digest.hexdigest()[:12]
 
 
-def extractor_tag(extractor: str, inception_weights: str | os.PathLike[str] | None = None) -> str:
+def extractor_tag(extractor: str, *, inception_weights: str | os.PathLike[str] | None = None) -> str:
     """A name for the features' origin: the extractor and its weights' SHA-256 prefix (for cache keys and JSON).
 
     Args:
@@ -196,10 +227,39 @@ def extractor_tag(extractor: str, inception_weights: str | os.PathLike[str] | No
         E.g. ``"shapes-a5c5df718526"`` or ``"inception-6726825d…"`` (12 hex digits).
 
     Raises:
+        ValueError: an unknown extractor.
         WeightsNotFoundError: ``"inception"`` and the weights file is missing.
     """
     extractor = check_choice(extractor, "extractor", EXTRACTORS)
     return f"shapes-{WEIGHTS_SHA256[:12]}" if extractor == "shapes" else _inception_weights_tag(inception_weights)
+
+
+class _Extractor:
+    """One feature extractor whose network is loaded once, on first use."""
+
+    def __init__(self, extractor: str, inception_weights: str | os.PathLike[str] | None,
+                 device: str | torch.device | None, batch_size: int) -> None:
+        self.name = check_choice(extractor, "extractor", EXTRACTORS)
+        self.weights = inception_weights
+        self.device = device
+        self.batch_size = check_int(batch_size, "batch_size", minimum=1)
+        self.tag = extractor_tag(self.name, inception_weights=inception_weights)  # fails early if weights are missing
+        self._model: torch.nn.Module | None = None
+
+    def __call__(self, images: Tensor, progress: bool) -> Features:
+        x = _check_uint8_images(images)
+        if self.name == "shapes":
+            if self._model is None:
+                self._model = load_shapes_classifier(device=self.device)
+            assert isinstance(self._model, ShapesClassifier)
+            scores = shapes_scores(x, self._model, batch_size=self.batch_size, progress=progress)
+            return Features(scores.features, scores.probs)
+        from scoresde.evaluation.inception import FIDInception, inception_features, load_inception
+
+        if self._model is None:
+            self._model = load_inception(self.weights, device=self.device)
+        assert isinstance(self._model, FIDInception)
+        return Features(inception_features(x, self._model, batch_size=self.batch_size, progress=progress))
 
 
 def extract(images: Tensor, extractor: str, *, inception_weights: str | os.PathLike[str] | None = None,
@@ -215,10 +275,11 @@ def extract(images: Tensor, extractor: str, *, inception_weights: str | os.PathL
         progress: show a progress bar.
 
     Returns:
-        ``Features`` (float64).
+        ``Features`` (float64, on the CPU).
 
     Raises:
-        TypeError, ValueError: bad images or options.
+        TypeError: ``images`` is not a uint8 tensor, or ``batch_size`` / ``progress`` of the wrong type.
+        ValueError: ``images`` of the wrong shape, an unknown extractor, or ``batch_size`` < 1.
         WeightsError: the extractor's weights are missing or do not match their checksum.
 
     References:
@@ -226,15 +287,8 @@ def extract(images: Tensor, extractor: str, *, inception_weights: str | os.PathL
           NeurIPS (FID).
         - Seitzer 2020, pytorch-fid, https://github.com/mseitzer/pytorch-fid (the weights file and the preprocessing).
     """
-    extractor = check_choice(extractor, "extractor", EXTRACTORS)
     x = _check_uint8_images(images)
-    if extractor == "shapes":
-        scores = shapes_scores(x, load_shapes_classifier(device=device), batch_size=batch_size, progress=progress)
-        return Features(scores.features, scores.probs)
-    from scoresde.evaluation.inception import inception_features, load_inception
-
-    model = load_inception(inception_weights, device=device)
-    return Features(inception_features(x, model, batch_size=batch_size, progress=progress))
+    return _Extractor(extractor, inception_weights, device, batch_size)(x, check_bool(progress, "progress"))
 
 
 def _reference_images(data: str, split: str, n: int, seed: int, root: str | os.PathLike[str] | None) -> Tensor:
@@ -245,15 +299,53 @@ def _reference_images(data: str, split: str, n: int, seed: int, root: str | os.P
     return loaded.images[:n]
 
 
+def _cached(path: Path, n: int, width: int | None) -> Features | None:
+    """The features in a cache file, or None when it is missing, unreadable or not of the expected shapes."""
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            if int(saved["format"]) != REFERENCE_FORMAT:
+                return None
+            feats = torch.from_numpy(saved["features"])
+            probs = torch.from_numpy(saved["probs"]) if "probs" in saved else None
+    except Exception:  # truncated, corrupt or foreign file: recompute it
+        return None
+    ok = feats.dtype == torch.float64 and feats.ndim == 2 and feats.shape[0] == n
+    ok = ok and (width is None or feats.shape[1] == width) and bool(torch.isfinite(feats).all())
+    ok = ok and (probs is None or tuple(probs.shape) == (n, len(CLASSES)))
+    return Features(feats, probs) if ok else None
+
+
+def _reference(data: str, split: str, n: int, seed: int, root: str | os.PathLike[str] | None,
+               cache_dir: str | os.PathLike[str] | None, extractor: _Extractor, progress: bool) -> Features:
+    folder = Path(cache_dir) if cache_dir is not None else data_dir(root) / "reference"
+    name = f"{data}-{split}{f'-seed{seed}' if data == 'shapes' else ''}-{extractor.tag}-n{n}.npz"
+    path = folder / name
+    width = 128 if extractor.name == "shapes" else 2048
+    found = _cached(path, n, width)
+    if found is not None:
+        return found
+    feats = extractor(_reference_images(data, split, n, seed, root), progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {"format": np.array(REFERENCE_FORMAT), "features": feats.features.numpy()}
+    if feats.probs is not None:
+        arrays["probs"] = feats.probs.numpy()
+    _atomic_npz(path, arrays)
+    return feats
+
+
 def reference_features(data: str, split: str, extractor: str, n: int, *, seed: int = 0,
                        root: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
                        inception_weights: str | os.PathLike[str] | None = None,
                        device: str | torch.device | None = None, progress: bool = False) -> Features:
     """Features of the first ``n`` images of a data set's split, cached on disk.
 
-    The cache file ``<cache_dir>/<data>-<split>-seed<seed>-<extractor tag>-n<n>.npz`` holds the features (and
+    The cache file ``<cache_dir>/<data>-<split>[-seed<seed>]-<extractor tag>-n<n>.npz`` holds the features (and
     class probabilities); the extractor tag includes its weights' checksum, so new weights never reuse old
-    features. A cache file that does not read back with the expected shapes is recomputed.
+    features. A cache file that does not read back (truncated, corrupt) or not with the expected shapes is
+    recomputed; files are written through a unique temporary name and a rename, so concurrent evaluations never
+    read each other's half-written file.
 
     Args:
         data: ``"shapes"`` (the built-in set; ``seed`` chooses it) or ``"cifar10"`` (read from ``root``).
@@ -271,12 +363,12 @@ def reference_features(data: str, split: str, extractor: str, n: int, *, seed: i
         ``Features`` of the n reference images.
 
     Raises:
-        ValueError: unknown names, n < 2, or a split with fewer than n images.
+        TypeError: a count or seed that is not an int, or ``progress`` not a bool.
+        ValueError: unknown names, n < 2, seed < 0, or a split with fewer than n images.
         DataError: CIFAR-10 is asked for and missing.
+        WeightsError: the extractor's weights are missing or do not match their checksum.
 
     References:
-        - Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium",
-          NeurIPS (FID).
         - Parmar et al. 2022, "On Aliased Resizing and Surprising Subtleties in GAN Evaluation", CVPR (clean-fid:
           reference statistics stored per data set, split and resize).
     """
@@ -284,45 +376,26 @@ def reference_features(data: str, split: str, extractor: str, n: int, *, seed: i
     split = check_choice(split, "split", SPLITS)
     n = check_int(n, "n", minimum=2)
     seed = check_int(seed, "seed", minimum=0)
-    tag = extractor_tag(extractor, inception_weights)
-    folder = Path(cache_dir) if cache_dir is not None else data_dir(root) / "reference"
-    name = f"{data}-{split}{f'-seed{seed}' if data == 'shapes' else ''}-{tag}-n{n}.npz"
-    path = folder / name
-    if path.is_file():
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                feats = torch.from_numpy(saved["features"])
-                probs = torch.from_numpy(saved["probs"]) if "probs" in saved else None
-                if int(saved["format"]) == REFERENCE_FORMAT and feats.shape[0] == n and feats.dtype == torch.float64:
-                    return Features(feats, probs)
-        except (OSError, ValueError, KeyError):
-            pass  # a broken cache file is recomputed and overwritten
-    images = _reference_images(data, split, n, seed, root)
-    feats_ = extract(images, extractor, inception_weights=inception_weights, device=device, progress=progress)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    arrays: dict[str, Any] = {"format": np.array(REFERENCE_FORMAT), "features": feats_.features.numpy()}
-    if feats_.probs is not None:
-        arrays["probs"] = feats_.probs.numpy()
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
-    return feats_
+    progress = check_bool(progress, "progress")
+    return _reference(data, split, n, seed, root, cache_dir, _Extractor(extractor, inception_weights, device, 200),
+                      progress)
 
 
 # ------------------------------------------------------------------------------------------------ the scores
 
 
-def quality(fake: Features, real: Features, *, k: int = 3, kid_subsets: int = 100, kid_subset_size: int = 1000,
+def quality(real: Features, fake: Features, *, k: int = 3, kid_subsets: int = 100, kid_subset_size: int = 1000,
             generator: torch.Generator | None = None) -> dict[str, Any]:
-    """The sample-quality metrics of ``fake`` features against ``real`` (reference) features.
+    """The sample-quality metrics of ``fake`` (sample) features against ``real`` (reference) features.
 
     Returns a dict: ``frechet_distance``; ``kid`` and ``kid_se`` (KID and its standard error over subsets);
     ``precision`` and ``recall`` (k-NN manifolds); ``n`` and ``n_reference``; and, when ``fake`` has class
-    probabilities, ``recognizable_rate`` (confidence ≥ 0.9, not "none") and ``class_histogram``.
+    probabilities, ``recognizable_rate`` (confidence ≥ 0.9, not "none") and ``class_histogram``. The distances
+    are computed on the device the features are on.
 
     Args:
-        fake: the samples' features.
         real: the reference features.
+        fake: the samples' features.
         k: the neighbour of precision/recall's radii.
         kid_subsets: KID's number of subsets.
         kid_subset_size: KID's subset size (capped by the smaller set).
@@ -331,12 +404,20 @@ def quality(fake: Features, real: Features, *, k: int = 3, kid_subsets: int = 10
     Returns:
         The metrics as plain values.
 
+    Raises:
+        TypeError: ``real`` or ``fake`` is not ``Features``.
+        ValueError: feature widths differ, or too few points for the options.
+
     References:
         - Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium",
           NeurIPS (FID).
         - Bińkowski et al. 2018, "Demystifying MMD GANs", ICLR (KID).
-        - Kynkäänniemi et al. 2019, "Improved Precision and Recall Metric for Assessing Generative Models", NeurIPS.
+        - Kynkäänniemi et al. 2019, "Improved Precision and Recall Metric for Assessing Generative Models",
+          NeurIPS.
     """
+    for name, value in (("real", real), ("fake", fake)):
+        if not isinstance(value, Features):
+            raise TypeError(f"{name} must be Features (from extract or reference_features); got {type(value).__name__}")
     kid = kernel_distance(fake.features, real.features, subsets=kid_subsets, subset_size=kid_subset_size,
                           generator=generator)
     pr = precision_recall(real.features, fake.features, k=k)
@@ -352,16 +433,27 @@ def quality(fake: Features, real: Features, *, k: int = 3, kid_subsets: int = 10
     return out
 
 
+def _on(features: Features, device: str | torch.device | None) -> Features:
+    if device is None:
+        return features
+    probs = features.probs.to(device) if features.probs is not None else None
+    return Features(features.features.to(device), probs)
+
+
 def score_images(images: Tensor, *, data: str, extractor: str | None = None, reference_split: str = "train",
-                 n_reference: int | None = None, floor: bool = True, seed: int = 0,
-                 root: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None,
+                 n_reference: int | None = None, floor: bool = True, data_seed: int = 0,
+                 generator: torch.Generator | None = None, root: str | os.PathLike[str] | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None,
                  inception_weights: str | os.PathLike[str] | None = None, device: str | torch.device | None = None,
                  progress: bool = False) -> dict[str, Any]:
     """Score uint8 images against a data set's reference features, with the real-vs-real floor beside them.
 
     The floor is the same metric for the first n images of the *other* split (real images the model never saw
-    when the reference is the training set), n the number of samples (capped by that split's size), against the
-    same reference: the value a perfect model would get, on average, at this n.
+    when the reference is the training set), n the number of samples, against the same reference: the value a
+    perfect model would get, on average, at this n. The built-in set has as many images as asked for; CIFAR-10's
+    other split may hold fewer than n (10 000 test images against 50 000 samples), and then the floor is at that
+    split's size and the samples are also scored on their first n_floor images (``metrics_at_floor_n``), so that
+    two numbers at one n can be compared.
 
     Args:
         images: uint8 samples ``(n, H, W, 3)``, n >= 4.
@@ -371,21 +463,28 @@ def score_images(images: Tensor, *, data: str, extractor: str | None = None, ref
         reference_split: the split whose statistics the samples are compared with (the field uses ``"train"``).
         n_reference: reference images; None for 10 000 (shapes) or the whole split (CIFAR-10).
         floor: also compute the floor.
-        seed: the built-in set's seed; also seeds KID's subsets.
+        data_seed: the built-in set's seed (the one the model trained on).
+        generator: draws the seed of KID's subsets, the same for the samples and the floor (None: torch's global
+            generator).
         root: the data folder.
         cache_dir: the reference cache (see ``reference_features``).
         inception_weights: the FID Inception weights file.
-        device: where to run the extractor.
+        device: where to run the extractor and the distances (default CPU).
         progress: show progress bars.
 
     Returns:
-        A dict with ``metrics``, ``floor`` (or None), and what was compared (``data``, ``extractor``, ``reference``).
+        A dict with ``metrics``, ``floor`` (or None), ``metrics_at_floor_n`` (when the floor's n is smaller), and
+        what was compared (``data``, ``extractor``, ``reference``, ``floor_what``).
+
+    Raises:
+        TypeError: ``images`` is not a uint8 tensor, or an option of the wrong type.
+        ValueError: fewer than 4 images, unknown names, or a split with fewer images than asked for.
+        DataError: CIFAR-10 is asked for and missing.
+        WeightsError: the extractor's weights are missing or do not match their checksum.
 
     References:
         - Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium",
           NeurIPS (FID).
-        - Bińkowski et al. 2018, "Demystifying MMD GANs", ICLR (KID).
-        - Kynkäänniemi et al. 2019, "Improved Precision and Recall Metric for Assessing Generative Models", NeurIPS.
         - Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR (FID
           against the training set's statistics).
     """
@@ -393,30 +492,42 @@ def score_images(images: Tensor, *, data: str, extractor: str | None = None, ref
     if x.shape[0] < 4:
         raise ValueError(f"at least 4 images are needed to score them (precision/recall uses k = 3); got {x.shape[0]}")
     data = check_choice(data, "data", ("shapes", "cifar10"))
-    extractor = check_choice(extractor or ("shapes" if data == "shapes" else "inception"), "extractor", EXTRACTORS)
     reference_split = check_choice(reference_split, "reference_split", SPLITS)
-    sizes = {"train": 50_000, "test": 10_000}
+    floor = check_bool(floor, "floor")
+    progress = check_bool(progress, "progress")
+    data_seed = check_int(data_seed, "data_seed", minimum=0)
+    check_generator(generator)
+    sizes = SPLIT_SIZES.get(data, {})
     n_ref = check_int(n_reference, "n_reference", minimum=4) if n_reference is not None else (
-        10_000 if data == "shapes" else sizes[reference_split])
-    common: dict[str, Any] = {"seed": seed, "root": root, "cache_dir": cache_dir,
-                              "inception_weights": inception_weights, "device": device, "progress": progress}
+        sizes.get(reference_split, 10_000))
+    ex = _Extractor(extractor or ("shapes" if data == "shapes" else "inception"), inception_weights, device, 200)
     started = time.perf_counter()
-    real = reference_features(data, reference_split, extractor, n_ref, **common)
-    fake = extract(x, extractor, inception_weights=inception_weights, device=device, progress=progress)
-    metrics = quality(fake, real, generator=torch.Generator().manual_seed(seed))
-    other = "test" if reference_split == "train" else "train"
-    floor_metrics = None
-    if floor:
-        n_floor = min(x.shape[0], sizes[other])
-        held_out = reference_features(data, other, extractor, n_floor, **common)
-        floor_metrics = quality(held_out, real, generator=torch.Generator().manual_seed(seed))
-    return {
-        "data": data, "extractor": extractor_tag(extractor, inception_weights),
-        "reference": {"split": reference_split, "n": n_ref, **({"seed": seed} if data == "shapes" else {})},
-        "metrics": metrics, "floor": floor_metrics,
-        "floor_what": f"the first n real images of the {other} split against the same reference",
-        "seconds": round(time.perf_counter() - started, 1),
+    real = _on(_reference(data, reference_split, n_ref, data_seed, root, cache_dir, ex, progress), device)
+    fake = _on(ex(x, progress), device)
+    n = x.shape[0]
+    # every quality() call draws KID's subsets from the same generator state, so samples and floor are compared
+    # on the same subset indices
+    kid_seed = int(torch.randint(0, 2**62, (), generator=generator))
+
+    def measure(fake_features: Features) -> dict[str, Any]:
+        return quality(real, fake_features, generator=torch.Generator().manual_seed(kid_seed))
+
+    result: dict[str, Any] = {
+        "data": data, "extractor": ex.tag,
+        "reference": {"split": reference_split, "n": n_ref, **({"seed": data_seed} if data == "shapes" else {})},
+        "metrics": measure(fake), "floor": None,
     }
+    if floor:
+        other = "test" if reference_split == "train" else "train"
+        n_floor = min(n, sizes.get(other, n))
+        held_out = _on(_reference(data, other, n_floor, data_seed, root, cache_dir, ex, progress), device)
+        result["floor"] = measure(held_out)
+        result["floor_what"] = f"the first {n_floor} real images of the {other} split against the same reference"
+        if n_floor < n:
+            part = Features(fake.features[:n_floor], None if fake.probs is None else fake.probs[:n_floor])
+            result["metrics_at_floor_n"] = measure(part)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result
 
 
 # ------------------------------------------------------------------------------------------------ training runs
@@ -430,6 +541,7 @@ class RunModel:
         model: the EMA network as a score function (``ScoreModel``).
         sde: the run's SDE.
         data: the data set it was trained on (``"shapes"`` or ``"cifar10"``).
+        data_seed: the seed of its data (the built-in set is generated from it).
         step: the training step of the checkpoint.
         checkpoint: the checkpoint file.
         image_shape: ``(C, H, W)`` of its images.
@@ -438,17 +550,19 @@ class RunModel:
     model: sd.ScoreModel
     sde: sd.SDE
     data: str
+    data_seed: int
     step: int
     checkpoint: Path
     image_shape: tuple[int, int, int]
 
 
+_NUMBER = r"([-+.\deE]+)"
 _SDE_PATTERNS: dict[str, Callable[[float, float], sd.SDE]] = {
-    r"VPSDE\(schedule=LinearSchedule\(beta_min=([-+.\deE]+), beta_max=([-+.\deE]+)\)\)":
+    rf"VPSDE\(schedule=LinearSchedule\(beta_min={_NUMBER}, beta_max={_NUMBER}\)\)":
         lambda a, b: sd.VPSDE(beta_min=a, beta_max=b),
-    r"SubVPSDE\(schedule=LinearSchedule\(beta_min=([-+.\deE]+), beta_max=([-+.\deE]+)\)\)":
+    rf"SubVPSDE\(schedule=LinearSchedule\(beta_min={_NUMBER}, beta_max={_NUMBER}\)\)":
         lambda a, b: sd.SubVPSDE(beta_min=a, beta_max=b),
-    r"VESDE\(sigma_min=([-+.\deE]+), sigma_max=([-+.\deE]+)\)": lambda a, b: sd.VESDE(sigma_min=a, sigma_max=b),
+    rf"VESDE\(sigma_min={_NUMBER}, sigma_max={_NUMBER}\)": lambda a, b: sd.VESDE(sigma_min=a, sigma_max=b),
 }
 
 
@@ -462,10 +576,11 @@ def _parse_sde(text: str) -> sd.SDE:
 
 
 def load_run(run_dir: str | os.PathLike[str], *, device: str | torch.device | None = None) -> RunModel:
-    """The EMA model of a run of ``examples/vp_sde_cifar.py`` (its newest checkpoint that loads).
+    """The EMA model of an image run of ``examples/vp_sde_cifar.py`` (its newest checkpoint that loads).
 
-    Reads ``config.json`` (the SDE and the data set) and ``checkpoints/ckpt-*.pt`` (safely: checksum, then
-    ``weights_only``); rebuilds the network from the architecture the checkpoint records.
+    Reads ``config.json`` (the SDE, the data set and its seed) and ``checkpoints/ckpt-*.pt`` (safely: checksum,
+    then ``weights_only``); rebuilds the U-Net from the architecture the checkpoint records and wraps it in a
+    ``ScoreModel`` with the parameterization the run trained (``predicts``).
 
     Args:
         run_dir: the run's output folder.
@@ -476,10 +591,9 @@ def load_run(run_dir: str | os.PathLike[str], *, device: str | torch.device | No
 
     Raises:
         FileNotFoundError: no ``config.json`` or no checkpoint that loads.
-        ValueError: a network or SDE this function cannot rebuild.
+        ValueError: a network (not a U-Net) or SDE this function cannot rebuild.
+        CheckpointError: the EMA weights do not fit the recorded network.
     """
-    import json
-
     folder = Path(run_dir)
     config_file = folder / "config.json"
     if not config_file.is_file():
@@ -490,60 +604,74 @@ def load_run(run_dir: str | os.PathLike[str], *, device: str | torch.device | No
     if found is None:
         raise FileNotFoundError(f"{folder}/checkpoints holds no checkpoint that loads")
     path, state = found
-    builders: dict[str, Callable[[dict[str, Any]], torch.nn.Module]] = {
-        "UNet": lambda c: UNet(UNetConfig.from_dict(c)), "MLP": lambda c: MLP(MLPConfig.from_dict(c))}
-    net_class = state.get("net_class")
-    if net_class not in builders or not isinstance(state.get("net_config"), dict):
-        raise ValueError(f"{path} holds a {net_class!r} network without a recorded config; known: {sorted(builders)}")
-    net = builders[str(net_class)](state["net_config"])
+    config = state.get("net_config")
+    if state.get("net_class") != "UNet" or not isinstance(config, dict):
+        raise ValueError(f"{path} holds a {state.get('net_class')!r} network; load_run rebuilds image runs (a UNet "
+                         f"with its recorded config)")
+    net = UNet(UNetConfig.from_dict(config))
     try:
         net.load_state_dict(state["ema"]["module"])
     except (KeyError, RuntimeError) as err:
         raise CheckpointError(f"{path}: the EMA weights do not fit the recorded network: {err}") from err
     net = net.to(device or "cpu").eval().requires_grad_(False)
     predicts = str(state.get("config", {}).get("loss", {}).get("predicts", "eps"))
-    data = str(record.get("data", "shapes"))
-    size = int(state["net_config"].get("resolution", 32)) if net_class == "UNet" else 0
-    channels = int(state["net_config"].get("in_channels", 3)) if net_class == "UNet" else 0
-    return RunModel(sd.ScoreModel(net, sde, predicts), sde, data, int(state.get("step", 0)), path,
-                    (channels, size, size))
+    size = net.config.resolution
+    return RunModel(sd.ScoreModel(net, sde, predicts), sde, str(record.get("data", "shapes")),
+                    int(record.get("train", {}).get("seed", 0)), int(state.get("step", 0)), path,
+                    (net.config.in_channels, size, size))
 
 
-def sample_images(run: RunModel, n: int, *, method: str = "dpm_solver", steps: int = 30, batch_size: int = 500,
-                  seed: int = 0, progress: bool = False, **options: Any) -> Tensor:
-    """``n`` samples of a run's model as uint8 images ``(n, H, W, C)``, drawn in batches.
+def sample_images(model: sd.ScoreFn, sde: sd.SDE, shape: Sequence[int], *, method: str = "dpm_solver",
+                  steps: int = 30, batch_size: int = 500, generator: torch.Generator | None = None,
+                  device: str | torch.device | None = None, progress: bool = False, **options: Any) -> Tensor:
+    """Samples as uint8 images ``(n, H, W, C)``, drawn by ``scoresde.sample`` in batches.
 
-    Batch j starts from ``prior_sample`` drawn by a generator seeded with ``seed + j``, so the first images do
-    not depend on ``n`` when ``batch_size`` is fixed.
+    ``generator`` (on the CPU) draws one seed per batch; batch j starts from ``prior_sample`` and runs the sampler
+    with a generator on ``device`` seeded by it. The first batches do not depend on n (for a fixed
+    ``batch_size``), and two different generators give independent batches.
 
     Args:
-        run: from ``load_run``.
-        n: the number of images.
+        model: the score function (e.g. a ``ScoreModel``, or ``load_run(...).model``).
+        sde: its SDE.
+        shape: ``(n, C, H, W)``.
         method: the sampler (``scoresde.METHODS``).
         steps: its steps.
         batch_size: images per call of the sampler.
-        seed: the first batch's seed.
+        generator: draws the batches' seeds (None: torch's global generator).
+        device: where to sample (default: the model's parameters' device, else CPU).
         progress: show a progress bar.
         **options: more options of ``scoresde.sample``.
 
     Returns:
-        uint8 tensor ``(n, H, W, C)``.
+        uint8 tensor ``(n, H, W, C)``: ``to_uint8`` of the samples.
+
+    Raises:
+        TypeError: an option of the wrong type.
+        ValueError: a shape that is not ``(n, C, H, W)`` with n >= 1, or ``batch_size`` < 1.
     """
-    n = check_int(n, "n", minimum=1)
+    if len(shape) != 4 or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in shape):
+        raise ValueError(f"shape must be (n, C, H, W) of positive ints; got {tuple(shape)}")
+    n = shape[0]
     batch_size = check_int(batch_size, "batch_size", minimum=1)
-    device = next(run.model.net.parameters()).device
-    out = []
-    batches: Iterable[int] = range(math.ceil(n / batch_size))
+    check_generator(generator)
+    progress = check_bool(progress, "progress")
+    if device is None:
+        params = list(model.parameters()) if isinstance(model, torch.nn.Module) else []
+        device = params[0].device if params else torch.device("cpu")
+    count = math.ceil(n / batch_size)
+    seeds = torch.randint(0, 2**62, (count,), generator=generator).tolist()
+    batches: Iterable[int] = range(count)
     if progress:
         from tqdm.auto import tqdm
 
         batches = tqdm(batches, desc=f"sampling ({method}, {steps} steps)", unit="batch")
+    out = []
     for j in batches:
         b = min(batch_size, n - j * batch_size)
-        g = torch.Generator(device).manual_seed(seed + j)
-        x_T = run.sde.prior_sample((b, *run.image_shape), generator=g)
+        g = torch.Generator(device).manual_seed(seeds[j])
+        x_T = sde.prior_sample((b, *shape[1:]), generator=g, device=device)
         with torch.no_grad():
-            res = sd.sample(run.model, run.sde, x_T.to(device), method=method, steps=steps, generator=g, **options)
+            res = sd.sample(model, sde, x_T, method=method, steps=steps, generator=g, **options)
         out.append(to_uint8(res.samples.cpu()))
     return torch.cat(out)
 
@@ -561,7 +689,9 @@ def table(result: dict[str, Any]) -> str:
     rows = [("Fréchet distance", "frechet_distance", "{:.2f}"), ("KID × 1e3", "kid", "{:.3f}"),
             ("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
             ("recognizable rate", "recognizable_rate", "{:.3f}")]
-    lines = [f"{'metric':<22}{'samples':>12}{'floor':>12}   (n = {m['n']}, reference: {result['reference']})"]
+    floor_n = f"floor (n={f['n']})" if f else "floor"
+    lines = [f"{'metric':<20}{'samples (n=' + str(m['n']) + ')':>22}{floor_n:>16}   reference: "
+             f"{result['reference']}, features: {result['extractor']}"]
     for label, key, fmt in rows:
         if key not in m:
             continue
@@ -570,7 +700,11 @@ def table(result: dict[str, Any]) -> str:
         if key == "kid":
             value += f" ± {m['kid_se'] * 1e3:.3f}"
         floor = fmt.format(f[key] * scale) if key in f else "-"
-        lines.append(f"{label:<22}{value:>12}{floor:>12}")
+        lines.append(f"{label:<20}{value:>22}{floor:>16}")
+    if "metrics_at_floor_n" in result:
+        a = result["metrics_at_floor_n"]
+        lines.append(f"at the floor's n = {a['n']}: Fréchet distance {a['frechet_distance']:.2f}, KID × 1e3 "
+                     f"{a['kid'] * 1e3:.3f}, precision {a['precision']:.3f}, recall {a['recall']:.3f}")
     if "class_histogram" in m:
         hist, floor_hist = m["class_histogram"], f.get("class_histogram")
         lines.append("class histogram (samples | floor): " + ", ".join(

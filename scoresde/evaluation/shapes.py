@@ -251,7 +251,7 @@ def _check_probs(probs: Any) -> Tensor:
     return p
 
 
-def recognizable_rate(probs: Tensor, threshold: float = 0.9) -> float:
+def recognizable_rate(probs: Tensor, *, threshold: float = 0.9) -> float:
     """The share of images whose most probable class is a shape (not "none") with probability ≥ ``threshold``.
 
         rate = (1/n) Σᵢ 1[argmax_c pᵢ(c) ≠ none and max_c pᵢ(c) ≥ threshold]
