@@ -264,8 +264,9 @@ def test_kid_is_reproducible_with_a_seeded_generator() -> None:
 # --- precision and recall -----------------------------------------------------------------------------------
 
 
-def brute_force_pr(real: torch.Tensor, fake: torch.Tensor, k: int) -> tuple[float, float]:
-    """Precision and recall from full distance matrices by the difference formula (not cdist) and a sort."""
+def brute_force_pr(real: torch.Tensor, fake: torch.Tensor, k: int, slack: float = 0.0) -> tuple[float, float]:
+    """Precision and recall from full distance matrices by the difference formula (not cdist) and a sort, with the
+    radii scaled by ``1 + slack`` (to bracket a result against round-off at the balls' edges)."""
     r, g = real.double(), fake.double()
 
     def dist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -274,7 +275,7 @@ def brute_force_pr(real: torch.Tensor, fake: torch.Tensor, k: int) -> tuple[floa
     def radii(z: torch.Tensor) -> torch.Tensor:
         dz = dist(z, z)
         dz.fill_diagonal_(math.inf)  # itself excluded
-        return dz.sort(dim=1).values[:, k - 1]
+        return dz.sort(dim=1).values[:, k - 1] * (1.0 + slack)
 
     d_gr = dist(g, r)
     precision = (d_gr <= radii(r)[None, :]).any(1).double().mean()
@@ -295,7 +296,10 @@ def test_precision_recall_in_blocks_equals_a_brute_force_computation(batch_size:
     real = torch.randn(120, 5, dtype=F64, generator=gen(60))
     fake = torch.randn(90, 5, dtype=F64, generator=gen(61)) * 1.4 + 0.3
     got = sd.precision_recall(real, fake, k=k, batch_size=batch_size)
-    assert (got.precision, got.recall) == brute_force_pr(real, fake, k)
+    # cdist and the difference formula round differently: a point within 1e-9 of a ball's edge may fall either
+    # way, so the result is bracketed by the brute force with slightly smaller and larger balls (equal here)
+    lo, hi = brute_force_pr(real, fake, k, -1e-9), brute_force_pr(real, fake, k, 1e-9)
+    assert lo[0] <= got.precision <= hi[0] and lo[1] <= got.recall <= hi[1]
     assert got.k == k and 0.0 < got.precision < 1.0 and 0.0 < got.recall < 1.0
 
 
@@ -339,8 +343,10 @@ def test_samples_off_the_data_have_no_precision() -> None:
 def test_precision_recall_and_kid_on_larger_sets_in_blocks() -> None:
     real = torch.randn(4000, 256, generator=gen(90))
     fake = torch.randn(4000, 256, generator=gen(91)) * 1.1 + 0.1
-    one_block = sd.precision_recall(real, fake)
-    assert sd.precision_recall(real, fake, batch_size=1024) == one_block
+    one_block = sd.precision_recall(real, fake, batch_size=4000)
+    blocks = sd.precision_recall(real, fake, batch_size=1024)
+    # blocks of another size may round a distance differently (cdist's matrix-product path): allow one point
+    assert abs(blocks.precision - one_block.precision) <= 1 / 4000 and abs(blocks.recall - one_block.recall) <= 1 / 4000
     assert 0.0 < one_block.precision < 1.0 and 0.0 < one_block.recall < 1.0
     kid = sd.kernel_distance(real, fake, subsets=20, generator=gen(0))
     assert kid.subset_size == 1000 and kid.mean > 5 * kid.se
