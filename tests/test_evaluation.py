@@ -205,7 +205,7 @@ def test_reference_features_are_cached_and_a_broken_cache_is_recomputed(tmp_path
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     a = reference_features("shapes", "test", "shapes", 50, cache_dir=tmp_path)
     files = list(tmp_path.glob("*.npz"))
-    assert len(files) == 1 and "shapes-test-seed0-shapes-" in files[0].name and files[0].name.endswith("-n50.npz")
+    assert len(files) == 1 and "shapes-test-seed0-iid-shapes-" in files[0].name and files[0].name.endswith("-n50.npz")
     import scoresde.evaluation.evaluate as ev
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -224,7 +224,7 @@ def test_reference_features_are_cached_and_a_broken_cache_is_recomputed(tmp_path
 
 
 def test_real_images_score_at_the_floor_and_broken_ones_far_above(tmp_path: Path, broken: torch.Tensor) -> None:
-    held_out, _ = synthetic_images(600, 0, 32, "test")
+    held_out, _ = synthetic_images(600, 0, 32, "test", balanced=False)  # the floor's own images
     good = score_images(held_out, data="shapes", n_reference=1000, cache_dir=tmp_path)
     bad = score_images(broken, data="shapes", n_reference=1000, cache_dir=tmp_path)
     m, f = good["metrics"], good["floor"]
@@ -282,7 +282,7 @@ def test_quality_refuses_what_is_not_features() -> None:
 
 
 def test_the_floor_is_at_the_samples_n_and_seeds_are_kept_apart(tmp_path: Path) -> None:
-    held_out, _ = synthetic_images(40, 3, 32, "test")
+    held_out, _ = synthetic_images(40, 3, 32, "test", balanced=False)
     r = score_images(held_out, data="shapes", n_reference=50, data_seed=3, cache_dir=tmp_path,
                      generator=torch.Generator().manual_seed(0))
     assert r["floor"]["n"] == 40 and r["reference"]["seed"] == 3 and "metrics_at_floor_n" not in r

@@ -36,7 +36,7 @@ from torch import Tensor
 
 import scoresde as sd
 from scoresde._utils import check_bool, check_choice, check_generator, check_int
-from scoresde.data import data_dir, load_images, to_uint8
+from scoresde.data import data_dir, load_images, synthetic_images, to_uint8
 from scoresde.evaluation.shapes import (
     CLASSES,
     WEIGHTS_SHA256,
@@ -292,8 +292,9 @@ def extract(images: Tensor, extractor: str, *, inception_weights: str | os.PathL
 
 
 def _reference_images(data: str, split: str, n: int, seed: int, root: str | os.PathLike[str] | None) -> Tensor:
-    source = "synthetic" if data == "shapes" else "cifar10"
-    loaded = load_images(source, root, split=split, n_synthetic=n, seed=seed)
+    if data == "shapes":  # i.i.d. labels: an unbiased sample of the data distribution (see synthetic_images)
+        return synthetic_images(n, seed, 32, split, balanced=False)[0]
+    loaded = load_images("cifar10", root, split=split)
     if loaded.images.shape[0] < n:
         raise ValueError(f"the {data} {split} split holds {loaded.images.shape[0]} images; asked for {n}")
     return loaded.images[:n]
@@ -320,7 +321,7 @@ def _cached(path: Path, n: int, width: int | None) -> Features | None:
 def _reference(data: str, split: str, n: int, seed: int, root: str | os.PathLike[str] | None,
                cache_dir: str | os.PathLike[str] | None, extractor: _Extractor, progress: bool) -> Features:
     folder = Path(cache_dir) if cache_dir is not None else data_dir(root) / "reference"
-    name = f"{data}-{split}{f'-seed{seed}' if data == 'shapes' else ''}-{extractor.tag}-n{n}.npz"
+    name = f"{data}-{split}{f'-seed{seed}-iid' if data == 'shapes' else ''}-{extractor.tag}-n{n}.npz"
     path = folder / name
     width = 128 if extractor.name == "shapes" else 2048
     found = _cached(path, n, width)
@@ -341,7 +342,11 @@ def reference_features(data: str, split: str, extractor: str, n: int, *, seed: i
                        device: str | torch.device | None = None, progress: bool = False) -> Features:
     """Features of the first ``n`` images of a data set's split, cached on disk.
 
-    The cache file ``<cache_dir>/<data>-<split>[-seed<seed>]-<extractor tag>-n<n>.npz`` holds the features (and
+    For the built-in set the images are ``synthetic_images(n, seed, 32, split, balanced=False)``: the split's
+    stream with i.i.d. labels, an unbiased sample of the data distribution (the training set's labels come in
+    balanced blocks, which would bias KID); for CIFAR-10, the first n images of the split as stored.
+
+    The cache file ``<cache_dir>/<data>-<split>[-seed<seed>-iid]-<extractor tag>-n<n>.npz`` holds the features (and
     class probabilities); the extractor tag includes its weights' checksum, so new weights never reuse old
     features. A cache file that does not read back (truncated, corrupt) or not with the expected shapes is
     recomputed; files are written through a unique temporary name and a rename, so concurrent evaluations never
