@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
           f"({10_000 / feat_s:.0f} images/s)")
 
     ns = [int(v) for v in args.ns.split(",")]
-    print(f"\nreal-vs-real floors (test split vs the first {args.n_reference} training images):")
+    print(f"\nreal-vs-real floors (the first n test-split images vs {args.n_reference} training-split images, "
+          "i.i.d. labels):")
     print(f"{'n':>7} {'Fréchet':>9} {'KID×1e3':>16} {'precision':>10} {'recall':>8} {'recognizable':>13}")
     for n, row in zip(ns, floors(ns, args.n_reference, args.cache_dir), strict=True):
         print(f"{n:>7} {row['frechet_distance']:>9.3f} {row['kid'] * 1e3:>8.4f} ± {row['kid_se'] * 1e3:<6.4f}"

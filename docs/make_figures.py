@@ -27,6 +27,9 @@ simple_vs_exact.png         the source document's "simple" reverse update vs the
 score_field.png             the score ∇ log p_t(x) of a 2-D mixture as arrows over the  ``figure_score_field``
                             density p_t at several t: the direction towards the data
                             (docs/math.md §5)
+shapes_classifier.png       what the shapes classifier says about real test images and  ``figure_shapes_classifier``
+                            about the same data melted, blurred, as blobs and as
+                            ghosts (docs/evaluation.md §2)
 =========================== =========================================================== ==========================
 
 Every figure function prints nothing and returns the numbers it measured; ``main`` prints one line per figure
@@ -404,6 +407,33 @@ def figure_score_field(out: Path, quick: bool) -> Numbers:
     return numbers
 
 
+# --- shapes classifier ------------------------------------------------------------------------------------------
+def figure_shapes_classifier(out: Path, quick: bool) -> Numbers:
+    from scoresde.evaluation import CLASSES, load_shapes_classifier, recognizable_rate, shapes_scores
+    from scoresde.evaluation.train_shapes import blobs, blurred, ghosts, melted
+
+    images, labels = scoresde.data.synthetic_images(8, 21, 32, "test")
+    x = scoresde.data.to_float(images)
+    rows = {"real": x, "melted": melted(x, gen(1)), "blurred": blurred(x, gen(2)), "blob": blobs(x, gen(3)),
+            "ghost": ghosts(x, labels, gen(4))}
+    model = load_shapes_classifier()
+    fig, axes = plt.subplots(len(rows), 8, figsize=(10.5, 7.2))
+    numbers: Numbers = {}
+    for r, (name, batch) in enumerate(rows.items()):
+        probs = shapes_scores(scoresde.data.to_uint8(batch.clamp(-1, 1)), model).probs
+        numbers[f"recognizable_{name}"] = recognizable_rate(probs)
+        for c in range(8):
+            p, k = probs[c].max(0)
+            show_image(axes[r, c], batch[c].numpy(), f"{CLASSES[int(k)]} {float(p):.2f}")
+        axes[r, 0].set_ylabel(name, fontsize=10)
+    fig.suptitle("The shapes classifier's most probable class and its probability: real test images (top), and the "
+                 "same data broken\nas an undertrained model breaks it (the \"none\" class it learnt); "
+                 "recognizable = a shape with p ≥ 0.9", fontsize=10)
+    fig.tight_layout()
+    save(fig, out, "shapes_classifier.png", quick)
+    return numbers
+
+
 # --- the command --------------------------------------------------------------------------------------------------
 FIGURES: dict[str, FigureFn] = {
     "schedules": figure_schedules,
@@ -415,6 +445,7 @@ FIGURES: dict[str, FigureFn] = {
     "samplers_error_vs_nfe": figure_samplers,
     "simple_vs_exact": figure_simple_vs_exact,
     "score_field": figure_score_field,
+    "shapes_classifier": figure_shapes_classifier,
 }
 """Each figure's name (its file is NAME.png) and the function that draws it."""
 

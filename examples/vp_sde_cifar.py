@@ -68,7 +68,7 @@ PRESETS = {
                           ema_decay=0.999, ema_warmup=True, log_every=25, checkpoint_every=100, keep_checkpoints=2,
                           precision="fp32", loss=sd.DSMLoss(predicts="v")),
         n_train=None, n_samples=64, sample_steps=100, ode_tol=1e-3, n_eval=32, eval_tol=1e-4,
-        n_quality=500, quality_sampler=("dpm_solver", 30), n_reference=None,
+        n_quality=256, quality_sampler=("dpm_solver", 20), n_reference=None,
         note="a 1.3M-parameter U-Net for ~6 minutes of training on 2 CPU cores, then sampling and bits/dim"),
     "paper": Preset(
         net=UNetConfig.ddpmpp_cifar10(),
@@ -183,7 +183,9 @@ def sample_quality(args: argparse.Namespace, preset: Preset, model: sd.ScoreMode
     features on the built-in data, Inception on CIFAR-10 when its weights are there) beside the real-vs-real floor."""
     method, steps = preset.quality_sampler
     started = time.perf_counter()
+    device = next(model.parameters()).device
     images = sample_images(model, sde, (n, *preset_image_shape(preset)), method=method, steps=steps,
+                           batch_size=64 if device.type == "cpu" else 500,  # measured: 92 vs 58 images/s on 2 cores
                            generator=torch.Generator().manual_seed(args.seed + 4))
     save_npz(images, args.out / "samples.npz")
     record: dict[str, Any] = {"file": "samples.npz", "n": n, "method": method, "steps": steps,
@@ -191,7 +193,7 @@ def sample_quality(args: argparse.Namespace, preset: Preset, model: sd.ScoreMode
     try:
         result = score_images(images, data=data_name, n_reference=preset.n_reference, root=args.data_dir,
                               data_seed=args.seed, generator=torch.Generator().manual_seed(args.seed + 5),
-                              inception_weights=args.inception_weights, device=next(model.parameters()).device)
+                              inception_weights=args.inception_weights, device=device)
     except (WeightsError, DataError, ValueError) as err:
         print(f"  sample quality: not scored ({err}); samples.npz can be scored later by python -m "
               f"scoresde.evaluation")

@@ -20,6 +20,7 @@ FIGURES = (
     "samplers_error_vs_nfe.png",
     "simple_vs_exact.png",
     "score_field.png",
+    "shapes_classifier.png",
 )
 """The file names the docs pages embed."""
 
@@ -46,7 +47,7 @@ def test_quick_run_writes_every_figure(make_figures: ModuleType, tmp_path: Path,
     for name in FIGURES:
         assert is_png(tmp_path / name), name
         assert name in out, name  # one line per figure
-    assert "SW2 simple" in out and "wrote 9 figure(s)" in out
+    assert "SW2 simple" in out and "wrote 10 figure(s)" in out
 
 
 def test_only_builds_the_named_figures(make_figures: ModuleType, tmp_path: Path) -> None:
