@@ -15,7 +15,7 @@ any t cost no further factorisation, and `log p_t` is a log-sum-exp over compone
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -290,6 +290,130 @@ class GaussianMixture:
             return self.marginal_score(sde, x, t)
 
         return score_fn
+
+    # --- conditioning on the component: exact class posteriors and conditional scores ---
+    def subset(self, components: int | Sequence[int]) -> GaussianMixture:
+        r"""The mixture conditioned on its component being one of `components`: with `S` that set,
+
+            p(x | k ∈ S) = Σ_{k∈S} w_k N(x; μ_k, Σ_k) / Σ_{k∈S} w_k.
+
+        Its marginal score under an SDE is the exact conditional score `∇ₓ log p_t(x | k ∈ S)`; for one component
+        it is that component's marginal score `-C_k⁻¹ (x - α μ_k)`.
+
+        Args:
+            components: one component index, or a non-empty sequence of distinct indices, in `0..K-1`.
+
+        Returns:
+            The [`GaussianMixture`][scoresde.analytic.GaussianMixture] of those components, weights renormalised.
+
+        Raises:
+            TypeError: if `components` is not an int or a sequence of ints (a bool is not).
+            ValueError: if an index is outside `0..K-1`, repeated, or none is given.
+
+        References:
+            Dhariwal & Nichol 2021, "Diffusion Models Beat GANs on Image Synthesis", NeurIPS (class-conditional
+            scores `∇ log p_t(x | y)`).
+        """
+        index = self._component_index(components)
+        w = self.weights[index]
+        return GaussianMixture(w / w.sum(), self.means[index], self.covs[index])
+
+    def marginal_log_posterior(self, sde: SDE, x: Tensor, t: Any) -> Tensor:
+        r"""The exact time-dependent classifier `log p_t(k | x) = log w_k + log N(x; α μ_k, C_k) - log p_t(x)`.
+
+        Its gradient is the difference of scores (Bayes' rule for scores):
+        `∇ₓ log p_t(k | x) = ∇ₓ log p_t(x | k) - ∇ₓ log p_t(x)`, so classifier guidance with this classifier at
+        scale 1 gives the conditional score exactly. Differentiable (autograd) in `x`.
+
+        Args:
+            sde: the SDE whose marginal coefficients `(α(t), σ(t))` are used.
+            x: points of shape `(batch, d)` or `(batch, *dims)` with `prod(dims) = d`, floating-point.
+            t: times in `[0, T]`, a scalar or of shape `(batch,)`.
+
+        Returns:
+            `log p_t(k | x)`, shape `(batch, K)`, in x's dtype (each row's exponentials sum to 1).
+
+        Raises:
+            TypeError: if `x` is not a floating-point tensor, `sde` not an `SDE`, or `t` not real.
+            ValueError: if `x` does not hold d values per sample, or `t` leaves `[0, T]` or does not match the batch.
+
+        References:
+            Song et al. 2021, "Score-Based Generative Modeling through Stochastic Differential Equations", ICLR
+            (controllable generation, eq. 14: `∇ log p_t(x | y) = ∇ log p_t(x) + ∇ log p_t(y | x)`).
+        """
+        check_sde(sde)
+        log_joint, _ = self._per_component(x, t, sde)
+        return torch.log_softmax(log_joint, dim=1).to(x.dtype)
+
+    def conditional_score_fn(self, sde: SDE) -> Callable[[Tensor, Tensor, Tensor], Tensor]:
+        r"""The exact conditional score as a function `score(x, t, label)` of a batch of labels.
+
+        For `label[i] = k ≥ 0` it is `∇ₓ log p_t(x_i | k)` (component k's marginal score); for `label[i] = -1`
+        (the "null" condition of classifier-free guidance) it is the unconditional `∇ₓ log p_t(x_i)`. So it is
+        the ideal conditional network that classifier-free guidance drops the condition of.
+
+        Args:
+            sde: the SDE whose marginals are used.
+
+        Returns:
+            `score(x, t, label)`, label an integer tensor of shape `(batch,)` with values in `-1..K-1`.
+
+        Raises:
+            TypeError: if `sde` is not an `SDE` (when called: a label tensor that is not of an integer dtype).
+            ValueError: when called, a label outside `-1..K-1` or a label batch that does not match x.
+
+        References:
+            Ho & Salimans 2021, "Classifier-Free Diffusion Guidance", NeurIPS workshop (one network for the
+            conditional and, with a null label, the unconditional score).
+        """
+        check_sde(sde)
+
+        def score(x: Tensor, t: Tensor, label: Tensor) -> Tensor:
+            labels = self._check_labels(label, x)
+            log_joint, comp = self._per_component(x, t, sde)
+            uncond = torch.einsum("nk,nkd->nd", torch.softmax(log_joint, dim=1), comp)
+            picked = comp[torch.arange(comp.shape[0], device=comp.device), labels.clamp_min(0).to(comp.device)]
+            out = torch.where((labels < 0).to(comp.device)[:, None], uncond, picked)
+            return out.reshape(x.shape).to(x.dtype)
+
+        return score
+
+    def _component_index(self, components: Any) -> Tensor:
+        items = [components] if isinstance(components, int) and not isinstance(components, bool) else components
+        if isinstance(items, (str, bytes, bool)) or not isinstance(items, Sequence):
+            raise TypeError(f"components must be an int index or a sequence of them; got {type(components).__name__} "
+                            f"{components!r}")
+        if len(items) == 0:
+            raise ValueError(f"components must hold at least one index in 0..{self.n_components - 1}; got "
+                             f"{components!r}")
+        index = [check_int(k, "components", minimum=0, maximum=self.n_components - 1) for k in items]
+        if len(set(index)) != len(index):
+            raise ValueError(f"components must be distinct; got {list(items)!r}")
+        return torch.tensor(index, dtype=torch.long)
+
+    def _check_labels(self, label: Any, x: Tensor) -> Tensor:
+        if not isinstance(label, Tensor) or label.dtype.is_floating_point or label.dtype == torch.bool:
+            raise TypeError(f"label must be an integer tensor of shape (batch,); got "
+                            f"{type(label).__name__ if not isinstance(label, Tensor) else label.dtype}")
+        if label.shape != (x.shape[0],):
+            raise ValueError(f"label must have shape (batch,) = ({x.shape[0]},); got {tuple(label.shape)}")
+        if bool(((label < -1) | (label >= self.n_components)).any()):
+            raise ValueError(f"label values must be in -1..{self.n_components - 1} (-1: unconditional); got "
+                             f"{sorted(set(label.tolist()))}")
+        return label.to(torch.long)
+
+    def _per_component(self, x: Tensor, t: Any, sde: SDE) -> tuple[Tensor, Tensor]:
+        """(log w_k + log N_k(x), each component's marginal score): shapes (n, K) and (n, K, d), float64."""
+        x64 = self._flatten(x)
+        n, dev = x64.shape[0], x64.device
+        log_w, means, evals, evecs = self._params(dev)
+        a, s = self._coefficients(sde, t, x)
+        alpha, sigma = a.to(dev).expand(n), s.to(dev).expand(n)
+        resid = x64[:, None, :] - alpha[:, None, None] * means[None]
+        z = torch.einsum("nkd,kde->nke", resid, evecs)
+        var = alpha[:, None, None] ** 2 * evals[None] + sigma[:, None, None] ** 2
+        log_norm = -0.5 * ((z * z / var).sum(-1) + torch.log(var).sum(-1) + self.dim * math.log(2 * math.pi))
+        return log_w[None] + log_norm, torch.einsum("nke,kde->nkd", -z / var, evecs)
 
     # --- the computation ---
     def _coefficients(self, sde: SDE, t: Any, x: Tensor | None) -> tuple[Tensor, Tensor]:

@@ -40,6 +40,7 @@ MODULES = [
     "scoresde.training",
     "scoresde.data",
     "scoresde.evaluation",
+    "scoresde.guidance",
     "heat",
 ]
 
