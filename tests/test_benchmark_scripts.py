@@ -1,0 +1,34 @@
+"""The evaluation and guidance benchmarks run in a reduced size and print their tables."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"benchmark_{name}", ROOT / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evaluation_benchmark_reduced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert load("evaluation").main(["--ns", "40,80", "--n-reference", "200", "--spread", "2",
+                                    "--cache-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "throughput: 10 000 images" in out and "real-vs-real floors" in out and "spread of the floor" in out
+
+
+def test_guidance_benchmark_reduced(capsys: pytest.CaptureFixture[str]) -> None:
+    assert load("guidance").main(["--n", "200", "--scales", "0,1", "--steps-em", "50", "--steps-dpm", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "euler_maruyama 50" in out and "dpm_solver 10" in out
