@@ -6,7 +6,9 @@ Every public function checks its inputs once, here, and raises ``ValueError`` or
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,6 +16,15 @@ import torch
 from torch import Tensor
 
 FLOAT64 = torch.float64
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 (hex) of a file, read in 1 MiB blocks (checkpoints, weights files)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def append_dims(v: Tensor, ndim: int) -> Tensor:

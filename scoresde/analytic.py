@@ -404,16 +404,8 @@ class GaussianMixture:
 
     def _per_component(self, x: Tensor, t: Any, sde: SDE) -> tuple[Tensor, Tensor]:
         """(log w_k + log N_k(x), each component's marginal score): shapes (n, K) and (n, K, d), float64."""
-        x64 = self._flatten(x)
-        n, dev = x64.shape[0], x64.device
-        log_w, means, evals, evecs = self._params(dev)
-        a, s = self._coefficients(sde, t, x)
-        alpha, sigma = a.to(dev).expand(n), s.to(dev).expand(n)
-        resid = x64[:, None, :] - alpha[:, None, None] * means[None]
-        z = torch.einsum("nkd,kde->nke", resid, evecs)
-        var = alpha[:, None, None] ** 2 * evals[None] + sigma[:, None, None] ** 2
-        log_norm = -0.5 * ((z * z / var).sum(-1) + torch.log(var).sum(-1) + self.dim * math.log(2 * math.pi))
-        return log_w[None] + log_norm, torch.einsum("nke,kde->nkd", -z / var, evecs)
+        log_joint, z, var, evecs, _ = self._components(x, t, sde)
+        return log_joint, torch.einsum("nke,kde->nkd", -z / var, evecs)
 
     # --- the computation ---
     def _coefficients(self, sde: SDE, t: Any, x: Tensor | None) -> tuple[Tensor, Tensor]:
@@ -438,8 +430,9 @@ class GaussianMixture:
             )
         return self._cache[device]
 
-    def _evaluate(self, x: Tensor, t: Any, sde: SDE | None) -> tuple[Tensor, Tensor, Tensor]:
-        """(log p_t(x), ∇ log p_t(x), σ) with (α, σ) = (1, 0) when ``sde`` is None."""
+    def _components(self, x: Tensor, t: Any, sde: SDE | None) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        """(log w_k + log N_k(x), residuals z in each eigenbasis, variances, eigenvectors, σ) with (α, σ) = (1, 0)
+        when ``sde`` is None; shapes (n, K), (n, K, d), (n, K, d), (K, d, d), (n,)."""
         x64 = self._flatten(x)
         n, dev = x64.shape[0], x64.device
         log_w, means, evals, evecs = self._params(dev)
@@ -453,11 +446,14 @@ class GaussianMixture:
         z = torch.einsum("nkd,kde->nke", resid, evecs)
         var = alpha[:, None, None] ** 2 * evals[None] + sigma[:, None, None] ** 2
         log_norm = -0.5 * ((z * z / var).sum(-1) + torch.log(var).sum(-1) + self.dim * math.log(2 * math.pi))
-        log_joint = log_w[None] + log_norm
+        return log_w[None] + log_norm, z, var, evecs, sigma
+
+    def _evaluate(self, x: Tensor, t: Any, sde: SDE | None) -> tuple[Tensor, Tensor, Tensor]:
+        """(log p_t(x), ∇ log p_t(x), σ) with (α, σ) = (1, 0) when ``sde`` is None."""
+        log_joint, z, var, evecs, sigma = self._components(x, t, sde)
         resp = torch.softmax(log_joint, dim=1)
         score = torch.einsum("nk,nke,kde->nd", resp, -z / var, evecs)
         return torch.logsumexp(log_joint, dim=1).to(x.dtype), score.reshape(x.shape).to(x.dtype), sigma
-
 
 def ring_mixture(k: int = 8, radii: tuple[float, float] = (2.0, 4.0), stds: tuple[float, float] = (0.1, 0.3)
                  ) -> GaussianMixture:

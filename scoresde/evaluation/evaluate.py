@@ -17,7 +17,6 @@ extractor (with its weights' checksum) and n, so a second evaluation only extrac
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -35,8 +34,9 @@ import torch
 from torch import Tensor
 
 import scoresde as sd
-from scoresde._utils import check_bool, check_choice, check_generator, check_int
+from scoresde._utils import check_bool, check_choice, check_generator, check_int, file_sha256
 from scoresde.data import data_dir, load_images, synthetic_images, to_uint8
+from scoresde.evaluation.inception import FIDInception, inception_features, inception_weights_path, load_inception
 from scoresde.evaluation.shapes import (
     CLASSES,
     WEIGHTS_SHA256,
@@ -204,16 +204,10 @@ def read_images(path: str | os.PathLike[str]) -> Tensor:
 
 
 def _inception_weights_tag(path: str | os.PathLike[str] | None) -> str:
-    from scoresde.evaluation.inception import inception_weights_path, load_inception
-
     source = inception_weights_path(path)
     if not source.is_file():
         load_inception(path)  # raises the error that names the file and where to put it
-    digest = hashlib.sha256()
-    with open(source, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return "inception-" + digest.hexdigest()[:12]
+    return "inception-" + file_sha256(source)[:12]
 
 
 def extractor_tag(extractor: str, *, inception_weights: str | os.PathLike[str] | None = None) -> str:
@@ -244,22 +238,19 @@ class _Extractor:
         self.device = device
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
         self.tag = extractor_tag(self.name, inception_weights=inception_weights)  # fails early if weights are missing
-        self._model: torch.nn.Module | None = None
+        self._shapes: ShapesClassifier | None = None
+        self._inception: FIDInception | None = None
 
     def __call__(self, images: Tensor, progress: bool) -> Features:
         x = _check_uint8_images(images)
         if self.name == "shapes":
-            if self._model is None:
-                self._model = load_shapes_classifier(device=self.device)
-            assert isinstance(self._model, ShapesClassifier)
-            scores = shapes_scores(x, self._model, batch_size=self.batch_size, progress=progress)
+            if self._shapes is None:
+                self._shapes = load_shapes_classifier(device=self.device)
+            scores = shapes_scores(x, self._shapes, batch_size=self.batch_size, progress=progress)
             return Features(scores.features, scores.probs)
-        from scoresde.evaluation.inception import FIDInception, inception_features, load_inception
-
-        if self._model is None:
-            self._model = load_inception(self.weights, device=self.device)
-        assert isinstance(self._model, FIDInception)
-        return Features(inception_features(x, self._model, batch_size=self.batch_size, progress=progress))
+        if self._inception is None:
+            self._inception = load_inception(self.weights, device=self.device)
+        return Features(inception_features(x, self._inception, batch_size=self.batch_size, progress=progress))
 
 
 def extract(images: Tensor, extractor: str, *, inception_weights: str | os.PathLike[str] | None = None,

@@ -53,7 +53,6 @@ References:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from scoresde._utils import check_bool, check_int
+from scoresde._utils import check_bool, check_int, file_sha256
 
 __all__ = [
     "ENV_VAR",
@@ -351,14 +350,6 @@ def inception_weights_path(path: str | os.PathLike[str] | None = None) -> Path:
     return _default_path()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _as_device(device: Any) -> torch.device:
     if device is None:
         return torch.device("cpu")
@@ -416,7 +407,7 @@ def load_inception(
         what = "is a folder, not the weights file" if source.is_dir() else "does not exist"
         raise WeightsNotFoundError(f"the FID Inception weights file {source} {what}. {_where_to_get()}.")
     if check_hash:
-        digest = _sha256(source)
+        digest = file_sha256(source)
         if not digest.startswith(WEIGHTS_SHA256_PREFIX):
             raise InvalidWeightsError(
                 f"{source} is not pytorch-fid's {WEIGHTS_FILE}: its SHA-256 should start with "

@@ -14,7 +14,6 @@ the data position as top-level ``epoch`` and ``batch_in_epoch``, is read by movi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from scoresde._utils import check_int
+from scoresde._utils import check_int, file_sha256
 
 if TYPE_CHECKING:
     from scoresde.training.trainer import TrainConfig
@@ -45,14 +44,6 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used: missing, corrupt, not ours, or from a different model."""
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -70,7 +61,7 @@ def _atomic_write(path: Path, write: Any) -> str:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        digest = _sha256(tmp)
+        digest = file_sha256(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -127,7 +118,7 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
     if sidecar.is_file():
         words = sidecar.read_text().split()
         expected = words[0] if words else ""
-        actual = _sha256(source)
+        actual = file_sha256(source)
         if actual != expected:
             raise CheckpointError(f"checkpoint {source} is corrupt: its SHA-256 is {actual[:16]}…, the checksum "
                                   f"file {sidecar.name} says {expected[:16]}… (truncated or overwritten file)")
