@@ -12,6 +12,11 @@ minimiser is ``E[ε | x_t] = -σ(t)·∇log p_t(x_t)``.
 Weightings w(t):
 
 - ``"simple"``: ``w = 1``, Ho et al.'s L_simple;
+- ``"edm"``: ``w = 1 + σ̃²/σ_data²`` with the noise-to-signal ratio σ̃ = σ/α: Karras et al. 2022's
+  λ(σ̃) = (σ̃² + σ_data²)/(σ̃ σ_data)² on the x_0-error, written for the ε-error (‖ε̂ - ε‖² = ‖x̂_0 - x_0‖²/σ̃²). It
+  makes the expected loss of a good denoiser about equal at every noise level, where the ε-loss (w = 1) gives the
+  high noise levels, at which the layout of an image is decided, a small share; with σ_data = 1 and VP it is the
+  v-loss ‖v̂ - v‖² (Salimans & Ho 2022);
 - ``"likelihood"``: ``w = g(t)²/σ(t)²``, which turns the score-form weight into g(t)², the weighting under which the
   loss bounds the negative log-likelihood (Song, Durkan, Murray & Ermon 2021, Thm. 1).
 
@@ -27,11 +32,20 @@ Time sampling: ``t ~ U(t_min, T)`` for continuous time, or an index ``i ~ U{1..N
 discrete chain (an ``sde`` made by ``VPSDE.from_ddpm`` has exactly the chain's ᾱ_i at t_i, so this is Ho et al.'s
 Algorithm 1).
 
+Log-normal noise levels (``time_distribution="lognormal"``, Karras et al. 2022's p_train): the noise-to-signal
+ratio ``σ̃ = σ(t)/α(t) = e^{-λ}`` (EDM's σ, the noise level of ``x_t/α``) is drawn as ``log σ̃ ~ N(P_mean, P_std²)``
+and mapped back to ``t = t(λ)``, clamped to [t_min, T]. This changes the objective, not only its estimator: the
+loss becomes ``E_{σ̃ ~ LogNormal} [w(t)·(1/D)‖ε̂ - ε‖²]``, which spends the training on the middle noise levels
+where the content of an image is decided instead of on the many t near T that uniform t draws under VP (for β
+0.1 → 20, half of the uniform draws have σ̃ > 3.4, where the ideal denoiser hardly depends on the image).
+
 References:
     - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (eq. 14, Algorithm 1).
     - Vincent 2011, "A Connection Between Score Matching and Denoising Autoencoders", Neural Computation 23.
     - Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood Training of Score-Based Diffusion Models", NeurIPS
       (Theorem 1: the likelihood weighting; importance sampling of t).
+    - Karras, Aittala, Aila & Laine 2022, "Elucidating the Design Space of Diffusion-Based Generative Models",
+      NeurIPS (§5, log-normal p_train of the noise level).
 """
 
 from __future__ import annotations
@@ -47,6 +61,7 @@ from scoresde._utils import (
     check_bool,
     check_callable,
     check_choice,
+    check_float,
     check_generator,
     check_int,
     check_output,
@@ -62,8 +77,10 @@ from scoresde.sde import SDE
 
 __all__ = ["DSMLoss", "Weighting", "dsm_loss", "likelihood_weight"]
 
-Weighting = Literal["simple", "likelihood"]
+Weighting = Literal["simple", "likelihood", "edm"]
 WEIGHTINGS: tuple[str, ...] = get_args(Weighting)
+TimeDistribution = Literal["uniform", "lognormal"]
+TIME_DISTRIBUTIONS: tuple[str, ...] = get_args(TimeDistribution)
 REDUCTIONS = ("mean", "none")
 
 
@@ -111,7 +128,8 @@ class DSMLoss:
     draw the times alone with ``sample_times``. The options are checked at construction.
 
     Attributes:
-        weighting: "simple" (w = 1) or "likelihood" (w = g²/σ²; Song, Durkan, Murray & Ermon 2021).
+        weighting: "simple" (w = 1), "likelihood" (w = g²/σ²; Song, Durkan, Murray & Ermon 2021) or "edm"
+            (w = 1 + σ̃²/σ_data², σ̃ = σ/α; Karras et al. 2022).
         importance_sampling: draw t with density ∝ g²/σ² (uniform in λ) and reweight, so that both weightings
             keep their expectation; with "likelihood" the weight becomes a constant. Continuous time only.
         t_min: the smallest time drawn, 0 < t_min < T (Song et al. use 1e-5 for VP and sub-VP).
@@ -119,10 +137,18 @@ class DSMLoss:
             i ~ U{1..N} (t_min is then unused).
         predicts: what the network outputs, "eps" (default), "x0", "v" or "score"; it is turned into ε by
             ``eps_from`` before the loss, so every parameterization is trained on the same ε objective.
+        time_distribution: "uniform" (default: t ~ U(t_min, T), or the chain's steps) or "lognormal":
+            ``log σ̃ ~ N(lognormal_mean, lognormal_std²)`` for the noise-to-signal ratio σ̃ = σ/α, mapped to t
+            (Karras et al. 2022's p_train). With "lognormal" the sampling density is part of the objective and
+            is not divided out; it excludes ``importance_sampling`` and ``steps``.
+        lognormal_mean: P_mean, the mean of log σ̃ (EDM: -1.2 for data in [-1, 1]).
+        lognormal_std: P_std, the standard deviation of log σ̃ (EDM: 1.2), > 0.
+        sigma_data: σ_data of the "edm" weighting, the data's standard deviation (EDM: 0.5), > 0.
 
     Raises:
-        ValueError: an unknown ``weighting`` or ``predicts``, ``t_min`` <= 0, ``steps`` < 1, or
-            ``importance_sampling`` together with ``steps``.
+        ValueError: an unknown ``weighting``, ``predicts`` or ``time_distribution``, ``t_min`` <= 0, ``steps`` < 1,
+            ``lognormal_std`` <= 0, ``importance_sampling`` together with ``steps``, or ``"lognormal"`` together
+            with either.
         TypeError: ``importance_sampling`` is not a bool, ``t_min`` not a number or ``steps`` not an int.
 
     Example:
@@ -136,6 +162,8 @@ class DSMLoss:
         - Ho, Jain & Abbeel 2020, "Denoising Diffusion Probabilistic Models", NeurIPS (eq. 14, Algorithm 1).
         - Song, Durkan, Murray & Ermon 2021, "Maximum Likelihood Training of Score-Based Diffusion Models",
           NeurIPS (likelihood weighting, importance sampling).
+        - Karras, Aittala, Aila & Laine 2022, "Elucidating the Design Space of Diffusion-Based Generative
+          Models", NeurIPS (log-normal noise levels).
     """
 
     weighting: str = "simple"
@@ -143,12 +171,23 @@ class DSMLoss:
     t_min: float = 1e-5
     steps: int | None = None
     predicts: str = "eps"
+    time_distribution: str = "uniform"
+    lognormal_mean: float = -1.2
+    lognormal_std: float = 1.2
+    sigma_data: float = 0.5
 
     def __post_init__(self) -> None:
         check_choice(self.weighting, "weighting", WEIGHTINGS)
         check_choice(self.predicts, "predicts", PREDICTIONS)
         check_bool(self.importance_sampling, "importance_sampling")
         check_positive_float(self.t_min, "t_min")
+        check_choice(self.time_distribution, "time_distribution", TIME_DISTRIBUTIONS)
+        check_float(self.lognormal_mean, "lognormal_mean")
+        check_positive_float(self.lognormal_std, "lognormal_std")
+        check_positive_float(self.sigma_data, "sigma_data")
+        if self.time_distribution == "lognormal" and (self.importance_sampling or self.steps is not None):
+            raise ValueError("time_distribution='lognormal' draws its own continuous times; it cannot be combined "
+                             f"with importance_sampling={self.importance_sampling} or steps={self.steps}")
         if self.steps is not None:
             check_int(self.steps, "steps", minimum=1)
             if self.importance_sampling:
@@ -161,7 +200,9 @@ class DSMLoss:
 
         q is the sampling density of t: uniform on [t_min, T] (the factor is then w(t) itself), uniform in
         λ with ``importance_sampling`` (``q ∝ g²/σ²``; the likelihood weight then becomes the constant
-        ``2 (λ(t_min) - λ(T)) / (T - t_min)``), or ``t = i·T/N``, ``i ~ U{1..N}`` with ``steps = N``.
+        ``2 (λ(t_min) - λ(T)) / (T - t_min)``), or ``t = i·T/N``, ``i ~ U{1..N}`` with ``steps = N``. With
+        ``time_distribution="lognormal"`` t comes from ``log σ̃ ~ N(P_mean, P_std²)`` and the weight is w(t) (the
+        density is part of the objective).
 
         Args:
             sde: the forward SDE (its T, and λ(t) for importance sampling).
@@ -186,16 +227,28 @@ class DSMLoss:
         if self.steps is not None:
             i = torch.floor(u * self.steps).clamp(max=self.steps - 1) + 1
             t = i * (sde.T / self.steps)
+        elif self.time_distribution == "lognormal":
+            z = torch.erfinv(2 * u.clamp(1e-12, 1 - 1e-12) - 1) * 2**0.5  # N(0, 1) from the same uniform draw
+            lam = -(self.lognormal_mean + self.lognormal_std * z)  # λ = -log σ̃
+            t = sde._t_of_lambda(lam).clamp(self.t_min, sde.T)
         elif self.importance_sampling:
             lam_hi, lam_lo = sde._lambda(torch.tensor([self.t_min, sde.T], dtype=FLOAT64, device=device))
             t = sde._t_of_lambda(lam_hi + u * (lam_lo - lam_hi)).clamp(self.t_min, sde.T)
             w_lik = _likelihood_weight(sde, t)  # = -2 dλ/dt, so q(t) = w_lik / (2 (λ_hi - λ_lo))
             inv_q = 2.0 * (lam_hi - lam_lo) / ((sde.T - self.t_min) * w_lik)
-            return t, inv_q if self.weighting == "simple" else w_lik * inv_q
+            return t, inv_q * self._weight(sde, t)
         else:
             t = self.t_min + u * (sde.T - self.t_min)
-        w = torch.ones_like(t) if self.weighting == "simple" else _likelihood_weight(sde, t)
-        return t, w
+        return t, self._weight(sde, t)
+
+    def _weight(self, sde: SDE, t: Tensor) -> Tensor:
+        """w(t) of the weighting, float64 of the shape of t."""
+        if self.weighting == "simple":
+            return torch.ones_like(t)
+        if self.weighting == "likelihood":
+            return _likelihood_weight(sde, t)
+        alpha, sigma = sde._marginal(t)
+        return 1.0 + (sigma / (alpha * self.sigma_data)) ** 2  # edm
 
     def __call__(self, net: Any, sde: SDE, x0: Tensor, *, generator: torch.Generator | None = None,
                  reduction: str = "mean", shard: tuple[int, int] = (0, 1)) -> Tensor:

@@ -137,6 +137,44 @@ def test_importance_sampling_makes_the_likelihood_weight_constant() -> None:
     assert stats.kstest(u.numpy(), "uniform").pvalue > 1e-3
 
 
+@pytest.mark.parametrize("name", ["vp", "subvp", "ve"])
+def test_lognormal_times_give_log_normal_noise_to_signal_ratios(name: str) -> None:
+    """log(σ/α) of the drawn t is N(P_mean, P_std²) (a KS test) where the clamp to [t_min, T] does not bite."""
+    sde = SDES[name]
+    loss = DSMLoss(time_distribution="lognormal", lognormal_mean=-0.7, lognormal_std=0.9, t_min=1e-5)
+    t, w = loss.sample_times(sde, 20_000, generator=torch.Generator().manual_seed(3))
+    assert float(t.min()) >= 1e-5 and float(t.max()) <= sde.T and bool((w == 1).all())
+    alpha, sigma = sde.marginal(t)
+    z = ((sigma / alpha).log() - (-0.7)) / 0.9
+    lo, hi = (float(((sigma_ / alpha_).log() + 0.7) / 0.9) for alpha_, sigma_ in
+              zip(*sde.marginal(torch.tensor([1e-5, sde.T], dtype=F64)), strict=True))
+    inside = z[(z > lo + 1e-6) & (z < hi - 1e-6)]
+    assert inside.numel() > 0.99 * z.numel()
+    assert stats.kstest(inside.numpy(), stats.truncnorm(lo, hi).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("sigma_data", [0.5, 1.0])
+def test_edm_weighting_is_the_x0_weighting_of_karras_et_al(sigma_data: float) -> None:
+    """w·‖ε̂ - ε‖² = λ(σ̃)·‖x̂_0 - x_0‖² with λ = (σ̃² + σ_d²)/(σ̃ σ_d)² (EDM), and the v-loss for σ_d = 1 under VP."""
+    sde = sd.VPSDE()
+    x0 = torch.randn(64, 3, dtype=F64, generator=torch.Generator().manual_seed(0))
+    net = lambda x, t: 0.3 * torch.sin(3 * x)  # noqa: E731 - any ε-network
+    loss = DSMLoss(weighting="edm", sigma_data=sigma_data, time_distribution="lognormal")
+    per = loss(net, sde, x0, generator=torch.Generator().manual_seed(1), reduction="none")
+    g = torch.Generator().manual_seed(1)  # the same draws, by hand
+    t, _ = loss.sample_times(sde, 64, generator=g)
+    eps = torch.randn(x0.shape, generator=g, dtype=F64)
+    alpha, sigma = (sd.append_dims(c, 2) for c in sde.marginal(t))
+    x_t = alpha * x0 + sigma * eps
+    x0_hat = (x_t - sigma * net(x_t, t)) / alpha
+    s = (sigma / alpha).squeeze(1)
+    lam = (s**2 + sigma_data**2) / (s * sigma_data) ** 2
+    torch.testing.assert_close(per, lam * (x0_hat - x0).pow(2).mean(1), rtol=1e-9, atol=0)
+    if sigma_data == 1.0:
+        v, v_hat = alpha * eps - sigma * x0, alpha * net(x_t, t) - sigma * x0_hat
+        torch.testing.assert_close(per, (v_hat - v).pow(2).mean(1), rtol=1e-9, atol=0)
+
+
 def test_discrete_time_draws_ddpm_indices_uniformly() -> None:
     """steps=N: t = i/N with i ~ U{1..N}; under VPSDE.from_ddpm the perturbation is the chain's q(x_i | x_0)."""
     betas = sd.linear_betas(10)
@@ -173,7 +211,12 @@ def test_the_loss_is_a_mean_over_dimensions() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"weighting": "elbo"}, "weighting must be one of 'simple', 'likelihood'"),
+    ({"weighting": "elbo"}, "weighting must be one of 'simple', 'likelihood', 'edm'"),
+    ({"time_distribution": "beta"}, "time_distribution must be one of 'uniform', 'lognormal'"),
+    ({"lognormal_std": 0.0}, "lognormal_std must be a finite number > 0"),
+    ({"sigma_data": -1.0}, "sigma_data must be a finite number > 0"),
+    ({"time_distribution": "lognormal", "importance_sampling": True}, "cannot be combined"),
+    ({"time_distribution": "lognormal", "steps": 10}, "cannot be combined"),
     ({"predicts": "noise"}, "predicts must be one of"),
     ({"t_min": 0.0}, "t_min must be a finite number > 0"),
     ({"steps": 0}, "steps must be an integer >= 1"),

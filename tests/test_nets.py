@@ -72,6 +72,8 @@ NETS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     # the DDPM-style resampling layers, the Fourier embedding and two attention heads
     "unet_conv_fourier": (lambda: _unet(dataclasses.replace(SMALL, resample="conv", time_embedding="fourier",
                                                             attn_heads=2)), (5, 2, 8, 8)),
+    # 2×2 patches: the levels run at 8 and 4 for a 16×16 image
+    "unet_patch2": (lambda: _unet(dataclasses.replace(SMALL, resolution=16, patch_size=2)), (5, 2, 16, 16)),
 }
 U64 = 2.0**-53  # the unit roundoff of float64
 
@@ -328,6 +330,7 @@ def test_parameter_counts() -> None:
 
     assert count(_unet()) == _count_small_by_hand()
     assert count(UNet(UNetConfig.tiny())) == 1_260_547
+    assert count(UNet(dataclasses.replace(UNetConfig.tiny(), patch_size=2))) == 1_265_740
     assert count(UNet(UNetConfig.ddpmpp_cifar10())) == 61_804_419
     def lin(i: int, o: int) -> int:
         return i * o + o
@@ -372,7 +375,10 @@ def test_config_refuses_unknown_keys(cls: type[UNetConfig] | type[MLPConfig]) ->
 
 
 @pytest.mark.parametrize(("change", "error", "match"), [
-    ({"resolution": 30}, ValueError, r"divisible by 2\^\(len\(channel_mult\) - 1\) = 8"),
+    ({"resolution": 30}, ValueError, r"divisible by patch_size·2\^\(len\(channel_mult\) - 1\) = 8"),
+    ({"patch_size": 3}, ValueError, r"divisible by patch_size·2\^\(len\(channel_mult\) - 1\) = 24"),
+    ({"patch_size": 0}, ValueError, "patch_size must be an integer >= 1"),
+    ({"patch_size": 2, "attn_resolutions": (32,)}, ValueError, r"resolutions of the network, \(16, 8, 4, 2\)"),
     ({"attn_resolutions": (16, 5)}, ValueError, r"among the resolutions of the network, \(32, 16, 8, 4\); got \[5\]"),
     ({"dropout": 1.0}, ValueError, r"dropout must be a finite number >= 0 and < 1; got 1.0"),
     ({"dropout": -0.1}, ValueError, "dropout must be"),
@@ -433,6 +439,19 @@ def test_nets_refuse_bad_types() -> None:
         UNet({"channels": 8})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="config must be a MLPConfig or None"):
         MLP(SMALL)  # type: ignore[arg-type]
+
+
+def test_patching_is_pixel_unshuffle_around_a_unet_of_half_the_side() -> None:
+    """UNet(patch_size=2)(x) = pixel_shuffle(UNet'(pixel_unshuffle(x))) for the patch-free net on C·4 channels at R/2,
+    with the same weights: the patches are folded into channels and nothing else changes."""
+    patched = _unzero(_unet(dataclasses.replace(SMALL, resolution=16, patch_size=2)))
+    inner = UNet(dataclasses.replace(SMALL, in_channels=8, resolution=8))
+    inner.load_state_dict(patched.state_dict())
+    x, t = _inputs((3, 2, 16, 16))
+    want = torch.nn.functional.pixel_shuffle(inner(torch.nn.functional.pixel_unshuffle(x, 2), t), 2)
+    torch.testing.assert_close(patched(x, t), want, rtol=0, atol=0)
+    # the levels run at half the image side
+    assert patched.config.resolutions == (8, 4)
 
 
 def test_state_dict_moves_between_nets_of_one_config() -> None:

@@ -14,6 +14,11 @@ Equations" (DDPM++, their improvement of the DDPM U-Net of Ho et al. 2020), writ
               then an upsampling block (all but the finest resolution)
     out       GroupNorm -> SiLU -> 3×3 conv back to ``in_channels``, initialised at zero
 
+With ``patch_size = p > 1`` the network first folds every p×p patch into channels (``pixel_unshuffle``:
+(C, R, R) -> (C·p², R/p, R/p)) and unfolds its output the same way (``pixel_shuffle``), so every level runs at
+1/p of the image side: the patch embedding of ViT/DiT (Dosovitskiy et al. 2021; Peebles & Xie 2023) in front of
+a U-Net. On a CPU, p = 2 gives a wider network for the cost of a narrow full-resolution one (docs/training.md).
+
 A residual block (Ho et al. 2020, after Zagoruyko & Komodakis 2016; BigGAN-style resampling from
 Brock et al. 2019 as in DDPM++):
 
@@ -43,6 +48,8 @@ References:
       GAN Training for High Fidelity Natural Image Synthesis", ICLR (BigGAN resampling).
     - Wu & He 2018, "Group Normalization", ECCV.
     - Vaswani et al. 2017, "Attention Is All You Need", NeurIPS.
+    - Dosovitskiy et al. 2021, "An Image is Worth 16x16 Words", ICLR; Peebles & Xie 2023, "Scalable Diffusion
+      Models with Transformers", ICCV (patch embedding).
 """
 
 from __future__ import annotations
@@ -92,7 +99,8 @@ class UNetConfig(NetConfig):
         channels: base width; resolution level i has ``channels * channel_mult[i]`` channels.
         channel_mult: one multiplier per resolution level, finest first; each level but the last halves R.
         num_res_blocks: residual blocks per level on the way down (one more on the way up).
-        attn_resolutions: the sides (e.g. 16 for 16×16) at which self-attention follows the blocks.
+        attn_resolutions: the sides (e.g. 16 for 16×16) at which self-attention follows the blocks, counted
+            after patching (the levels run at R/p, R/(2p), ...).
         dropout: dropout probability in every residual block, in [0, 1).
         resample: ``"resblock"`` (DDPM++: residual blocks that pool / upsample) or ``"conv"`` (DDPM).
         attn_heads: attention heads; must divide the channel count wherever attention sits.
@@ -100,6 +108,8 @@ class UNetConfig(NetConfig):
         time_embedding: ``"sinusoidal"`` (DDPM++ VP) or ``"fourier"`` (NCSN++ VE).
         time_scale: the sinusoidal embedding sees ``time_scale * t``.
         fourier_scale: std of the Fourier embedding's random frequencies.
+        patch_size: p; each p×p patch becomes C·p² channels before the first conv and the output is unfolded
+            back (1: no patching). ``resolution`` must be divisible by p·2^(len(channel_mult) - 1).
 
     Raises:
         TypeError: a field of the wrong type.
@@ -125,6 +135,7 @@ class UNetConfig(NetConfig):
     time_embedding: str = "sinusoidal"
     time_scale: float = 1000.0
     fourier_scale: float = 16.0
+    patch_size: int = 1
 
     @classmethod
     def ddpmpp_cifar10(cls) -> UNetConfig:
@@ -158,11 +169,11 @@ class UNetConfig(NetConfig):
 
     @property
     def resolutions(self) -> tuple[int, ...]:
-        """The image side at each level, finest first: R, R/2, …, R/2^(len(channel_mult) - 1)."""
-        return tuple(self.resolution >> i for i in range(len(self.channel_mult)))
+        """The side at each level, finest first: R/p, R/(2p), …, R/(p·2^(len(channel_mult) - 1)) for patch size p."""
+        return tuple((self.resolution // self.patch_size) >> i for i in range(len(self.channel_mult)))
 
     def __post_init__(self) -> None:
-        for name in ("in_channels", "resolution", "channels", "num_res_blocks", "attn_heads"):
+        for name in ("in_channels", "resolution", "channels", "num_res_blocks", "attn_heads", "patch_size"):
             check_int(getattr(self, name), name, minimum=1)
         object.__setattr__(self, "channel_mult", check_int_tuple(self.channel_mult, "channel_mult"))
         object.__setattr__(self, "attn_resolutions",
@@ -177,10 +188,11 @@ class UNetConfig(NetConfig):
         self._check_levels()
 
     def _check_levels(self) -> None:
-        factor = 2 ** (len(self.channel_mult) - 1)
+        factor = self.patch_size * 2 ** (len(self.channel_mult) - 1)
         if self.resolution % factor:
-            raise ValueError(f"resolution must be divisible by 2^(len(channel_mult) - 1) = {factor} "
-                             f"for channel_mult={self.channel_mult}; got {self.resolution}")
+            raise ValueError(f"resolution must be divisible by patch_size·2^(len(channel_mult) - 1) = {factor} "
+                             f"for patch_size={self.patch_size}, channel_mult={self.channel_mult}; "
+                             f"got {self.resolution}")
         missing = [r for r in self.attn_resolutions if r not in self.resolutions]
         if missing:
             raise ValueError(f"attn_resolutions must be among the resolutions of the network, {self.resolutions}; "
@@ -376,10 +388,12 @@ class UNet(nn.Module):
     r"""The DDPM++-style U-Net ``net(x, t)``: x (batch, C, R, R), t (batch,) -> (batch, C, R, R).
 
         e(t) = Linear(SiLU(Linear(emb(t))))                 emb: sinusoidal or Fourier features of t
+        patch: with patch_size p > 1, x -> pixel_unshuffle(x, p) (each p×p patch folded into channels)
         down: residual blocks (+ attention) per resolution, then downsampling; every output kept as a skip
         middle: residual block, self-attention, residual block
         up: residual blocks fed [h, skip] (+ attention) per resolution, then upsampling
         out = conv_out(SiLU(GN(h)))                         conv_out initialised at zero
+        (unpatch: pixel_shuffle(out, p) with p > 1)
 
     Each residual block is ``out = (skip(x) + h) / √2`` with the time features added inside
     (``ResBlock``); self-attention is ``AttnBlock``. At initialisation the output is exactly zero (the last
@@ -406,14 +420,14 @@ class UNet(nn.Module):
             time_embedding(c.time_embedding, c.channels, time_scale=c.time_scale, fourier_scale=c.fourier_scale),
             _init(nn.Linear(c.channels, emb_dim)), nn.SiLU(), _init(nn.Linear(emb_dim, emb_dim)),
         )
-        self.conv_in = _conv(c.in_channels, c.channels)
+        self.conv_in = _conv(c.in_channels * c.patch_size**2, c.channels)
         down, skip_channels = self._down_path(emb_dim)
         ch = skip_channels[-1]
         self.down = nn.ModuleList(down)
         self.mid = nn.ModuleList([_Stage(self._res(ch, ch, emb_dim), self._attn(ch)), self._stage(ch, ch, emb_dim)])
         self.up = nn.ModuleList(self._up_path(emb_dim, skip_channels))
         self.norm_out = _norm(c.channels)
-        self.conv_out = _conv(c.channels, c.in_channels, zero=True)
+        self.conv_out = _conv(c.channels, c.in_channels * c.patch_size**2, zero=True)
 
     def _res(self, in_ch: int, out_ch: int, emb_dim: int, resample: str = "none") -> ResBlock:
         c = self.config
@@ -473,7 +487,8 @@ class UNet(nn.Module):
         """
         self._check_inputs(x, t)
         emb = self.time_embed(t.to(x.dtype))
-        h = self.conv_in(x)
+        p = self.config.patch_size
+        h = self.conv_in(F.pixel_unshuffle(x, p) if p > 1 else x)
         skips = [h]
         for stage in self.down:
             h = stage(h, emb)
@@ -483,7 +498,7 @@ class UNet(nn.Module):
         for stage in self.up:
             h = stage(torch.cat([h, skips.pop()], dim=1) if stage.takes_skip else h, emb)
         out: Tensor = self.conv_out(F.silu(self.norm_out(h)))
-        return out
+        return F.pixel_shuffle(out, p) if p > 1 else out
 
     def _check_inputs(self, x: Tensor, t: Tensor) -> None:
         c = self.config
