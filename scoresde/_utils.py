@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
 import torch
 from torch import Tensor
@@ -25,6 +26,50 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class _Lines:
+    """A stream for tqdm when stderr is not a terminal: each refresh becomes one line, without carriage returns."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.last = ""
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").replace("\x1b[A", "").strip()
+        if line and line != self.last:
+            self.stream.write(line + "\n")
+            self.last = line
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(iterable: Iterable[Any] | None = None, *, total: float | None = None, desc: str | None = None,
+                 unit: str = "it", disable: bool = False, **options: Any) -> Any:
+    """A tqdm bar on stderr: live on a terminal; one line every 10 s (and at the end) when stderr is a file or pipe.
+
+    A log of a long run then holds a few hundred short lines instead of megabytes of carriage-return updates.
+    Used by the trainer, the samplers of ``scoresde.evaluation`` and the examples.
+
+    Args:
+        iterable: what to iterate over, or None for a bar advanced by ``update``.
+        total: the expected count (None: unknown, e.g. the evaluations of an adaptive ODE solver).
+        desc: the label.
+        unit: what is counted.
+        disable: no output at all.
+        **options: other ``tqdm`` options.
+
+    Returns:
+        A ``tqdm`` instance (a context manager and an iterator).
+    """
+    from tqdm.auto import tqdm
+
+    if not disable and not sys.stderr.isatty():
+        options = {"file": _Lines(sys.stderr), "mininterval": 10.0, "maxinterval": 10.0, "ncols": 100, **options}
+    else:
+        options = {"dynamic_ncols": True, **options}
+    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=disable, **options)
 
 
 def append_dims(v: Tensor, ndim: int) -> Tensor:

@@ -1,4 +1,4 @@
-r"""Pictures of what the package computes: image grids, loss curves, 2-D point clouds.
+r"""Pictures of what the package computes: image grids, loss curves, 2-D point clouds; and the console's progress bars.
 
 Only matplotlib (with the Agg backend, no screen needed) and numpy. Images are tensors of shape ``(n, C, H, W)``
 with values in [-1, 1], the model's space; they are mapped to bytes after clipping to [-1, 1] by
@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from scoresde._utils import check_int, check_positive_float, check_tensor
+from scoresde._utils import check_int, check_positive_float, check_tensor, progress_bar
 
-__all__ = ["image_grid", "plot_loss_curve", "save_image_grid", "save_scatter"]
+__all__ = ["image_grid", "plot_loss_curve", "progress_bar", "save_image_grid", "save_scatter"]
 
 
 def image_grid(images: Tensor, nrow: int | None = None, pad: int = 2) -> np.ndarray:

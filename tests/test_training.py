@@ -181,6 +181,16 @@ def test_training_reduces_the_loss_and_writes_its_files(tmp_path: Path) -> None:
     assert CheckpointManager(tmp_path / "checkpoints").steps() == [40, 50, 60]
 
 
+def test_progress_in_a_log_file_is_a_few_lines_without_carriage_returns(capsys: pytest.CaptureFixture[str]) -> None:
+    """stderr is not a terminal here (pytest captures it): the bar writes whole lines, at most one per 10 s."""
+    t = trainer(None, steps=40, progress=True)
+    t.fit()
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    lines = [line for line in err.splitlines() if line.startswith("training")]
+    assert 1 <= len(lines) <= 3 and "40/40" in lines[-1]
+
+
 def test_the_learning_rate_warms_up_linearly() -> None:
     t = trainer(None, lr=1e-3, warmup=4)
     assert [t.lr_at(s) for s in range(6)] == pytest.approx([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3, 1e-3])

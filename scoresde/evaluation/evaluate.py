@@ -34,7 +34,7 @@ import torch
 from torch import Tensor
 
 import scoresde as sd
-from scoresde._utils import check_bool, check_choice, check_generator, check_int, file_sha256
+from scoresde._utils import check_bool, check_choice, check_generator, check_int, file_sha256, progress_bar
 from scoresde.data import data_dir, load_images, synthetic_images, to_uint8
 from scoresde.evaluation.inception import FIDInception, inception_features, inception_weights_path, load_inception
 from scoresde.evaluation.shapes import (
@@ -658,9 +658,7 @@ def sample_images(model: sd.ScoreFn, sde: sd.SDE, shape: Sequence[int], *, metho
     seeds = torch.randint(0, 2**62, (count,), generator=generator).tolist()
     batches: Iterable[int] = range(count)
     if progress:
-        from tqdm.auto import tqdm
-
-        batches = tqdm(batches, desc=f"sampling ({method}, {steps} steps)", unit="batch")
+        batches = progress_bar(batches, total=count, desc=f"sampling ({method}, {steps} steps)", unit="batch")
     out = []
     for j in batches:
         b = min(batch_size, n - j * batch_size)

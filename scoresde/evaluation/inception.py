@@ -61,9 +61,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from tqdm.auto import tqdm
 
-from scoresde._utils import check_bool, check_int, file_sha256
+from scoresde._utils import check_bool, check_int, file_sha256, progress_bar
 
 __all__ = [
     "ENV_VAR",
@@ -510,8 +509,8 @@ def inception_features(images: Any, model: FIDInception, *, batch_size: int = 50
     was_training = model.training
     model.eval()
     try:
-        with torch.no_grad(), tqdm(total=u.shape[0], unit="img", desc="Inception features",
-                                   disable=not progress) as bar:
+        with torch.no_grad(), progress_bar(total=u.shape[0], unit="img", desc="Inception features",
+                                           disable=not progress) as bar:
             for start in range(0, u.shape[0], batch_size):
                 chunk = u[start:start + batch_size].to(device)
                 x = chunk.permute(0, 3, 1, 2).to(torch.float32) / 255.0

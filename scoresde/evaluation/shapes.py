@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from scoresde._utils import check_float, check_int, check_tensor
+from scoresde._utils import check_float, check_int, check_tensor, progress_bar
 from scoresde.data import to_float
 from scoresde.data.synthetic import SHAPES
 from scoresde.evaluation.inception import InvalidWeightsError, WeightsNotFoundError
@@ -233,9 +233,7 @@ def shapes_scores(images: Tensor, model: ShapesClassifier | None = None, *, batc
     feats, probs = [], []
     starts: Iterable[int] = range(0, x.shape[0], batch_size)
     if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="shapes features", unit="batch")
+        starts = progress_bar(starts, desc="shapes features", unit="batch")
     with torch.no_grad():
         for start in starts:
             f = model.features(to_float(x[start: start + batch_size]).to(device))

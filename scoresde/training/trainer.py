@@ -42,9 +42,16 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import Dataset
-from tqdm.auto import tqdm
 
-from scoresde._utils import check_bool, check_choice, check_float, check_int, check_positive_float, check_sde
+from scoresde._utils import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_positive_float,
+    check_sde,
+    progress_bar,
+)
 from scoresde.losses import DSMLoss
 from scoresde.parameterization import ScoreModel
 from scoresde.samplers import METHODS, sample
@@ -403,8 +410,8 @@ class Trainer:
         cfg = self.config
         if self.out_dir is not None and self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-        bar = tqdm(total=cfg.steps, initial=self.step, disable=not (cfg.progress and self.dist.is_main),
-                   unit="step", dynamic_ncols=True)
+        bar = progress_bar(total=cfg.steps, initial=self.step, desc="training", unit="step",
+                           disable=not (cfg.progress and self.dist.is_main))
         loss_sum = torch.zeros((), dtype=torch.float64, device=self.dist.device)
         norm_sum = torch.zeros_like(loss_sum)
         counted, bad_in_row, last_ckpt = 0, 0, None
