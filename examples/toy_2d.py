@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                          loss=sd.DSMLoss(weighting="likelihood", importance_sampling=True, t_min=1e-5))
     trainer = Trainer(net, sde, data, config, args.out)
     trainer.resume()
-    trainer.fit()
+    if trainer.fit().interrupted:
+        print(f"interrupted at step {trainer.step}; saved a checkpoint in {args.out}. Run the same command to resume.")
+        return 130
     trained = time.perf_counter()
     model = trainer.score_model(ema=True)
 

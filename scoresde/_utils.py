@@ -62,6 +62,9 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, total: float | None =
 
     Returns:
         A ``tqdm`` instance (a context manager and an iterator).
+
+    References:
+        tqdm, da Costa-Luis et al., https://github.com/tqdm/tqdm (the bar itself).
     """
     from tqdm.auto import tqdm
 
