@@ -28,6 +28,16 @@ def test_evaluation_benchmark_reduced(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "throughput: 10 000 images" in out and "real-vs-real floors" in out and "spread of the floor" in out
 
 
+def test_cpu_preset_ablation_reduced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two steps per variant, 8 samples: every variant builds, trains, samples and is scored; rows are appended."""
+    results = tmp_path / "rows.jsonl"
+    assert load("cpu_preset").main(["--steps", "2", "--n", "8", "--sample-steps", "2", "--n-reference", "64",
+                                    "--cache-dir", str(tmp_path), "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| {name} |" in out for name in ("today", "patch2", "edm", "now", "wide"))
+    assert len(results.read_text().splitlines()) == 5
+
+
 def test_guidance_benchmark_reduced(capsys: pytest.CaptureFixture[str]) -> None:
     assert load("guidance").main(["--n", "200", "--scales", "0,1", "--steps-em", "50", "--steps-dpm", "10"]) == 0
     out = capsys.readouterr().out
