@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--steps", type=int, default=12000, help="training steps (default 12000)")
     p.add_argument("--batch-size", type=int, default=512, help="training batch (default 512)")
     p.add_argument("--lr", type=float, default=2e-3, help="AdamW learning rate (default 2e-3)")
-    p.add_argument("--hidden", type=int, default=256, help="MLP width (default 256)")
+    p.add_argument("--hidden", type=int, default=128, help="MLP width (default 128)")
     p.add_argument("--embedding", choices=["sinusoidal", "fourier"], default="sinusoidal", help="time embedding")
     p.add_argument("--n", type=int, default=5000, help="samples drawn from the model per sampler (default 5000)")
     p.add_argument("--n-nll", type=int, default=1000, help="test points for the NLL (default 1000)")
