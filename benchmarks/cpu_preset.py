@@ -76,9 +76,6 @@ VARIANTS: dict[str, tuple[str, UNetConfig, TrainConfig]] = {
 }
 
 
-LAST_MODEL: torch.nn.Module | None = None  # the model of the last variant scored (for a caller that keeps it)
-
-
 def flip_to_float(batch: Tensor, g: torch.Generator) -> Tensor:
     """The example's training transform: uint8 NHWC → float NCHW in [-1, 1], random horizontal flips."""
     return random_hflip(to_float(batch), generator=g)
@@ -137,8 +134,6 @@ def run_variant(name: str, args: argparse.Namespace, train_images: Tensor, test_
             trainer.fit()
             train_s = time.perf_counter() - started
         model = trainer.score_model(ema=True).eval()
-    global LAST_MODEL
-    LAST_MODEL = model
     row: dict[str, Any] = {"variant": name, "what": what, "params": params, "train_seconds": round(train_s, 1),
                            "steps": train_cfg.steps, "batch_size": train_cfg.batch_size,
                            **score(model, sde, args.n, args.sample_steps,
