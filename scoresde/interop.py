@@ -39,7 +39,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from scoresde._utils import FLOAT64, check_choice, check_int, check_positive_float, check_tensor
+from scoresde._utils import FLOAT64, check_bool, check_choice, check_int, check_positive_float, check_tensor
 from scoresde.parameterization import ScoreModel, convert
 from scoresde.sde import VPSDE
 
@@ -91,13 +91,17 @@ def _read_config(scheduler_or_config: Any) -> tuple[dict[str, Any], Any]:
             path = found[0]
         if not path.is_file():
             raise ValueError(f"scheduler_or_config: {str(path)!r} is neither a folder nor a file")
-        return dict(json.loads(path.read_text())), None
+        values = json.loads(path.read_text())
+        if not isinstance(values, dict):
+            raise ValueError(f"scheduler_or_config: {str(path)!r} holds a JSON {type(values).__name__}, not a "
+                             "scheduler config (an object)")
+        return values, None
     if isinstance(scheduler_or_config, dict):
         return dict(scheduler_or_config), None
-    config = getattr(scheduler_or_config, "config", None)
-    if config is None or not hasattr(config, "keys"):
+    if not isinstance(scheduler_or_config, _diffusers().SchedulerMixin):
         raise TypeError("scheduler_or_config must be a diffusers scheduler, its config (a dict), or the path of a "
                         f"scheduler_config.json or of a folder holding one; got {type(scheduler_or_config).__name__}")
+    config = scheduler_or_config.config
     values = dict(config)
     values.setdefault("_class_name", type(scheduler_or_config).__name__)
     return values, scheduler_or_config
@@ -106,7 +110,9 @@ def _read_config(scheduler_or_config: Any) -> tuple[dict[str, Any], Any]:
 def _check_config(config: dict[str, Any]) -> str:
     """Refuse what is not a DDPM-family (VP) chain with a known prediction type; return that type."""
     name = config.get("_class_name", "the scheduler")
-    if name in _VE_SCHEDULERS or ("beta_schedule" not in config and "trained_betas" not in config):
+    has_sigmas = bool({"sigma_min", "sigma_max", "sigma_data"} & set(config))
+    has_betas = bool({"beta_schedule", "trained_betas", "beta_start", "beta_end"} & set(config))
+    if name in _VE_SCHEDULERS or (has_sigmas and not has_betas):
         raise ValueError(f"{name} is not a DDPM-family (variance-preserving) scheduler: scoresde.interop maps "
                          f"schedulers with a beta_schedule in {BETA_SCHEDULES} or trained_betas; a VE / Karras-σ "
                          "model (ScoreSdeVe, KarrasVe, EDM) does not fit a VP SDE (found config keys "
@@ -117,6 +123,9 @@ def _check_config(config: dict[str, Any]) -> str:
     if config.get("trained_betas") is None and config.get("beta_schedule", "linear") not in BETA_SCHEDULES:
         raise ValueError(f"beta_schedule must be one of {BETA_SCHEDULES} (or trained_betas given); {name} has "
                          f"{config.get('beta_schedule')!r}")
+    if config.get("timestep_type", "discrete") != "discrete":
+        raise ValueError(f"{name} has timestep_type={config['timestep_type']!r}: its network takes a σ-based "
+                         "timestep, not the chain's index k; only timestep_type='discrete' maps")
     if config.get("rescale_betas_zero_snr", False):
         raise ValueError(f"{name} has rescale_betas_zero_snr=True: ᾱ_N = 0 (infinite noise at the last timestep), "
                          "which a VP SDE with finite log-SNR cannot represent")
@@ -210,6 +219,9 @@ def times_of(timesteps: Any, num_train_timesteps: int) -> Tensor:
     """
     n = check_int(num_train_timesteps, "num_train_timesteps", minimum=1)
     k = torch.as_tensor(timesteps).detach().to("cpu", FLOAT64).reshape(-1)
+    if k.numel() and not bool((k == k.round()).all()):
+        raise ValueError(f"timesteps must be integers (the chain's indices k); got {k[k != k.round()][:3].tolist()}, "
+                         "e.g. from Karras or Lu σs, whose noise levels are not the chain's")
     if k.numel() and (bool((k < 0).any()) or bool((k > n - 1).any())):
         raise ValueError(f"timesteps must lie in {{0, …, {n - 1}}}; got values in [{float(k.min()):g}, "
                          f"{float(k.max()):g}]")
@@ -223,11 +235,15 @@ class DiffusersNet(nn.Module):
     r"""A diffusers network called with scoresde's continuous time: `net(x, t) = model(x, τ(t))`, `τ = N t - 1`.
 
     The prediction (ε, v or x₀, as the model was trained) comes back unchanged; its first `C` channels when the model
-    also outputs learned variances (`out_channels = 2C`). A τ within `16 N ε_dtype` of an integer is fed as that
-    integer (so a grid time `t = (k + 1)/N` rounded to float32 is timestep `k` exactly); otherwise `"linear"` feeds
-    the fractional τ and `"nearest"` rounds it. This module is also the way to *train* a diffusers network with
-    [`Trainer`][scoresde.training.Trainer]: `DSMLoss(steps=N)` on `sde_from_scheduler(...)[0]` draws `t = i/N`, which
-    is diffusers' training at timestep `i - 1`.
+    also outputs learned variances (`out_channels = 2C`). τ is formed in float32 or wider, and a τ within
+    `min(16 N ε, 0.01)` of an integer (ε of t's dtype) is fed as that integer, so a grid time `t = (k + 1)/N` rounded
+    to float32 is timestep `k` exactly; otherwise `"linear"` feeds the fractional τ and `"nearest"` rounds it. x is
+    cast to the model's dtype for the call and the output back to x's, so a float16 or bfloat16 model runs under
+    float32 samplers (keep the samplers in float32: a time in bfloat16 is itself up to several timesteps off).
+
+    This module is also the way to *train* a diffusers network with [`Trainer`][scoresde.training.Trainer]:
+    `DSMLoss(steps=N)` on `sde_from_scheduler(...)[0]` draws `t = i/N`, which is diffusers' training at timestep
+    `i - 1`.
 
     Args:
         model: a diffusers model (e.g. `UNet2DModel`) or any module called as `model(x, timestep, **model_kwargs)`
@@ -235,14 +251,17 @@ class DiffusersNet(nn.Module):
         num_train_timesteps: N, the length of the chain the model was trained on.
         interpolation: `"linear"` (default) or `"nearest"`, for times between trained timesteps.
         model_kwargs: more keyword arguments for each call (e.g. `class_labels`).
+        check_size: refuse inputs whose spatial size differs from the config's `sample_size` (default); False to
+            run a convolutional model at other sizes.
 
     Raises:
-        TypeError: if `model` is not callable, `num_train_timesteps` not an int or `model_kwargs` not a dict.
+        TypeError: if `model` is not callable, `num_train_timesteps` not an int, `model_kwargs` not a dict or
+            `check_size` not a bool.
         ValueError: if `num_train_timesteps < 1` or `interpolation` is unknown.
     """
 
     def __init__(self, model: nn.Module, num_train_timesteps: int, *, interpolation: str = "linear",
-                 model_kwargs: dict[str, Any] | None = None) -> None:
+                 model_kwargs: dict[str, Any] | None = None, check_size: bool = True) -> None:
         super().__init__()
         if not callable(model):
             raise TypeError(f"model must be a diffusers model (callable as model(x, timestep)); got "
@@ -255,9 +274,9 @@ class DiffusersNet(nn.Module):
         self.model_kwargs = dict(model_kwargs or {})
         config = getattr(model, "config", None)
         self.in_channels: int | None = getattr(config, "in_channels", None)
-        size = getattr(config, "sample_size", None)
-        self.sample_size: tuple[int, int] | None = (
-            None if size is None else (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1])))
+        size = getattr(config, "sample_size", None) if check_bool(check_size, "check_size") else None
+        self.sample_size: tuple[int, ...] | None = (
+            None if size is None else (int(size), int(size)) if isinstance(size, int) else tuple(int(v) for v in size))
 
     def extra_repr(self) -> str:
         """N and the interpolation, shown in the module's `repr`."""
@@ -270,23 +289,22 @@ class DiffusersNet(nn.Module):
             t: times, a tensor of shape `(batch,)` (or a scalar tensor).
 
         Returns:
-            τ, float of the shape and dtype of `t` (integral values where t is a trained time).
+            τ, float32 (float64 for a float64 t) of the shape of `t` (integral values where t is a trained time).
 
         Raises:
             ValueError: if a time falls outside `[1/N, 1]` beyond rounding (the model never saw it).
         """
-        tau = t * self.N - 1.0
+        tol = min(16 * self.N * torch.finfo(t.dtype).eps, 0.01)
+        tau = t.to(torch.promote_types(t.dtype, torch.float32)) * self.N - 1.0
         nearest = torch.round(tau)
-        tol = 16 * self.N * torch.finfo(t.dtype).eps
         tau = torch.where((tau - nearest).abs() <= tol, nearest, tau)
-        if self.interpolation == "nearest":
-            tau = nearest
-        if bool(((tau < 0) | (tau > self.N - 1)).any()):  # one host sync per call, small beside a U-Net
-            bad = t[(tau < 0) | (tau > self.N - 1)]
+        outside = (tau < 0) | (tau > self.N - 1)
+        if bool(outside.any()):  # one host sync per call, small beside a U-Net
+            bad = t[outside]
             raise ValueError(f"t must lie in [1/N, 1] = [{1.0 / self.N:g}, 1], the model's trained timesteps "
                              f"0..{self.N - 1}; got t = {float(bad.reshape(-1)[0]):.6g} (sample with "
                              f"t_min={1.0 / self.N:g})")
-        return tau
+        return nearest if self.interpolation == "nearest" else tau
 
     def forward(self, x: Tensor, t: Tensor) -> Tensor:
         """The model's prediction at `(x, τ(t))`, the shape of x.
@@ -306,15 +324,20 @@ class DiffusersNet(nn.Module):
         if self.in_channels is not None and (x.ndim < 2 or x.shape[1] != self.in_channels):
             raise ValueError(f"x must have the model's {self.in_channels} channels, shape (batch, "
                              f"{self.in_channels}, H, W); got shape {tuple(x.shape)}")
-        if self.sample_size is not None and tuple(x.shape[-2:]) != self.sample_size:
-            raise ValueError(f"x must have the model's sample size {self.sample_size[0]}×{self.sample_size[1]}; "
-                             f"got {x.shape[-2]}×{x.shape[-1]} (shape {tuple(x.shape)})")
-        out = self.model(x, self.timestep(t), **self.model_kwargs)
+        size = self.sample_size
+        if size is not None and tuple(x.shape[2:]) != size:
+            raise ValueError(f"x must have the model's sample size {'×'.join(map(str, size))}; got "
+                             f"{'×'.join(map(str, x.shape[2:]))} (shape {tuple(x.shape)}); pass check_size=False to "
+                             "run a convolutional model at another size")
+        dtype = getattr(self.model, "dtype", x.dtype)
+        out = self.model(x.to(dtype), self.timestep(t), **self.model_kwargs)
         out = getattr(out, "sample", out)
         if isinstance(out, (tuple, list)):
             out = out[0]
-        if isinstance(out, Tensor) and out.ndim == x.ndim and out.shape[1] == 2 * x.shape[1]:
-            out = out[:, : x.shape[1]]  # learned variances: keep the mean's prediction
+        if isinstance(out, Tensor):
+            if out.ndim == x.ndim and out.shape[1] == 2 * x.shape[1]:
+                out = out[:, : x.shape[1]]  # learned variances: keep the mean's prediction
+            out = out.to(x.dtype)
         return out  # type: ignore[no-any-return]
 
 
@@ -394,17 +417,19 @@ def load_diffusers_model(folder: str | os.PathLike[str]) -> tuple[nn.Module, Pat
     """
     root = Path(folder)
     if not root.is_dir():
-        raise ValueError(f"folder {str(root)!r} is not a folder")
+        raise ValueError(f"folder {str(root)!r} is not a folder (hub ids are not downloaded: fetch the files first, "
+                         "e.g. with huggingface_hub.snapshot_download, and pass the local folder)")
     model_dir, scheduler_json = root, root / "scheduler_config.json"
     if (root / "model_index.json").is_file():
         index = json.loads((root / "model_index.json").read_text())
-        if "unet" not in index:
+        if not isinstance(index.get("unet"), list) or index["unet"][0] is None:
             raise ValueError(f"the pipeline folder {str(root)!r} has no 'unet' (model_index.json names "
                              f"{sorted(k for k in index if not k.startswith('_'))})")
         model_dir, scheduler_json = root / "unet", root / "scheduler" / "scheduler_config.json"
     if not (model_dir / "config.json").is_file():
         raise ValueError(f"no model config.json in {str(model_dir)!r}: pass a folder written by save_pretrained")
-    if not any(model_dir.glob("*.safetensors")):
+    weights = sorted(p.name for p in model_dir.glob("*.safetensors"))
+    if not weights:
         found = sorted(p.name for p in model_dir.iterdir())
         raise ValueError(f"no .safetensors weights in {str(model_dir)!r} (found {found}); scoresde loads weights "
                          "from safetensors only (a .bin file is a pickle): re-save with save_pretrained")
@@ -413,13 +438,16 @@ def load_diffusers_model(folder: str | os.PathLike[str]) -> tuple[nn.Module, Pat
     if cls is None or not hasattr(cls, "from_pretrained"):
         raise ValueError(f"config.json in {str(model_dir)!r} names the class {class_name!r}, which diffusers "
                          f"{_diffusers().__version__} does not have")
-    model = cls.from_pretrained(model_dir, use_safetensors=True, local_files_only=True, low_cpu_mem_usage=False)
+    # a folder saved with variant="fp16" has only diffusion_pytorch_model.fp16.safetensors
+    variant = None if any(w.count(".") == 1 for w in weights) else weights[0].split(".")[-2]
+    model = cls.from_pretrained(model_dir, use_safetensors=True, local_files_only=True, low_cpu_mem_usage=False,
+                                variant=variant)
     return model, scheduler_json if scheduler_json.is_file() else None
 
 
 def from_diffusers(model_or_folder: Any, scheduler_or_config: Any = None, *, interpolation: str = "linear",
-                   clip_sample: float | None = None,
-                   model_kwargs: dict[str, Any] | None = None) -> tuple[VPSDE, DiffusersScore]:
+                   clip_sample: float | None = None, model_kwargs: dict[str, Any] | None = None,
+                   check_size: bool = True) -> tuple[VPSDE, DiffusersScore]:
     r"""The pair `(sde, score_fn)` of a diffusers model: the VP SDE of its training chain and its score.
 
     `score_fn(x, t) = convert(sde, model(x, N t - 1), x, t, source=predicts, target="score")`; on the times
@@ -427,8 +455,8 @@ def from_diffusers(model_or_folder: Any, scheduler_or_config: Any = None, *, int
     Every sampler, `inpaint` and `log_likelihood` then run on it; pass `t_min=score_fn.t_min` (1/N) when N ≠ 1000.
 
     Args:
-        model_or_folder: a diffusers model (e.g. `UNet2DModel`), a pipeline (anything with `.unet` and
-            `.scheduler`), or a local folder written by `save_pretrained` (model or pipeline; safetensors only,
+        model_or_folder: a diffusers model (e.g. `UNet2DModel`), a pipeline (its `unet` and `scheduler`
+            components), or a local folder written by `save_pretrained` (model or pipeline; safetensors only,
             no network).
         scheduler_or_config: the scheduler (DDPM family), its config dict, or the path of its
             `scheduler_config.json`; None to take the pipeline's or the folder's.
@@ -436,15 +464,16 @@ def from_diffusers(model_or_folder: Any, scheduler_or_config: Any = None, *, int
         clip_sample: None (default: the model's own score) or c > 0 to clip `x̂_0` to [-c, c] as diffusers'
             `clip_sample=True` does (its config's `clip_sample_range`, 1 by default).
         model_kwargs: more keyword arguments for each model call.
+        check_size: refuse inputs of another spatial size than the model's `sample_size` (default).
 
     Returns:
         sde: the [`VPSDE`][scoresde.sde.VPSDE] whose `ᾱ((k + 1)/N)` is the scheduler's `alphas_cumprod[k]`.
         score_fn: a [`DiffusersScore`][scoresde.interop.DiffusersScore] module, `score_fn(x, t)`.
 
     Raises:
-        TypeError: if the model is not callable or the scheduler argument is of a wrong type.
-        ValueError: if no scheduler is given or found, the scheduler does not map (see `sde_from_scheduler`), or
-            a folder holds no loadable model.
+        TypeError: if the model is not callable (or is a scheduler) or the scheduler argument is of a wrong type.
+        ValueError: if no scheduler is given or found, the scheduler does not map (see `sde_from_scheduler`), a
+            pipeline has no unet, or a folder holds no loadable model.
 
     Examples:
         >>> import torch, scoresde as sd
@@ -462,8 +491,15 @@ def from_diffusers(model_or_folder: Any, scheduler_or_config: Any = None, *, int
     found_config: Any = None
     if isinstance(model_or_folder, (str, os.PathLike)):
         model, found_config = load_diffusers_model(model_or_folder)
-    elif hasattr(model_or_folder, "unet") and hasattr(model_or_folder, "scheduler"):
-        model, found_config = model_or_folder.unet, model_or_folder.scheduler
+    elif isinstance(model_or_folder, _diffusers().SchedulerMixin):
+        raise TypeError(f"model_or_folder is a scheduler ({type(model_or_folder).__name__}); pass the model first: "
+                        "from_diffusers(model, scheduler)")
+    elif hasattr(model_or_folder, "components"):  # a pipeline
+        components = model_or_folder.components
+        if components.get("unet") is None:
+            raise ValueError(f"the pipeline {type(model_or_folder).__name__} has no unet (its components: "
+                             f"{sorted(components)}); scoresde.interop maps DDPM-family U-Net pipelines")
+        model, found_config = components["unet"], components.get("scheduler")
     else:
         model = model_or_folder
     scheduler = scheduler_or_config if scheduler_or_config is not None else found_config
@@ -472,5 +508,5 @@ def from_diffusers(model_or_folder: Any, scheduler_or_config: Any = None, *, int
                          "its config dict or its scheduler_config.json")
     sde, predicts = sde_from_scheduler(scheduler)
     net = DiffusersNet(model, sde.schedule.N, interpolation=interpolation,  # type: ignore[attr-defined]
-                       model_kwargs=model_kwargs)
+                       model_kwargs=model_kwargs, check_size=check_size)
     return sde, DiffusersScore(net, sde, predicts, clip_sample)
