@@ -42,3 +42,16 @@ def test_guidance_benchmark_reduced(capsys: pytest.CaptureFixture[str]) -> None:
     assert load("guidance").main(["--n", "200", "--scales", "0,1", "--steps-em", "50", "--steps-dpm", "10"]) == 0
     out = capsys.readouterr().out
     assert "euler_maruyama 50" in out and "dpm_solver 10" in out
+
+
+@pytest.mark.slow
+def test_diffusers_interop_benchmark_reduced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Four training steps, 8 samples per cell: trains, saves and reloads the pipeline, samples every row, scores."""
+    pytest.importorskip("diffusers")
+    assert load("diffusers_interop").main(["--train-steps", "4", "--n", "8", "--nfe", "3,4", "--bpd", "2",
+                                           "--interp-n", "16", "--n-reference", "64", "--cache-dir", str(tmp_path),
+                                           "--out", str(tmp_path / "run"), "--figure", str(tmp_path / "f.png")]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| {row} |" in out for row in load("diffusers_interop").ROWS)
+    assert (tmp_path / "f.png").exists() and (tmp_path / "run" / "pipeline" / "model_index.json").exists()
+    assert len(list((tmp_path / "run" / "samples").glob("*.npz"))) == 2 * len(load("diffusers_interop").ROWS)

@@ -108,3 +108,38 @@ def test_vp_sde_cifar_refuses_bad_input(tmp_path: Path, capsys: pytest.CaptureFi
     assert "different architecture" in capsys.readouterr().err
     assert main(["--preset", "smoke", "--out", str(run), "--resume", "never"]) == 2
     assert "already holds checkpoints" in capsys.readouterr().err
+
+
+def _tiny_pipeline(folder: Path) -> None:
+    diffusers = pytest.importorskip("diffusers")
+    torch.manual_seed(0)
+    unet = diffusers.UNet2DModel(sample_size=8, in_channels=3, out_channels=3, block_out_channels=(8, 16),
+                                 layers_per_block=1, down_block_types=("DownBlock2D",) * 2,
+                                 up_block_types=("UpBlock2D",) * 2, norm_num_groups=4)
+    scheduler = diffusers.DDPMScheduler(num_train_timesteps=100)
+    diffusers.DDPMPipeline(unet=unet, scheduler=scheduler).save_pretrained(folder)
+
+
+def test_sample_diffusers_samples_a_saved_pipeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _tiny_pipeline(tmp_path / "pipe")
+    out = tmp_path / "out"
+    assert load("sample_diffusers").main([str(tmp_path / "pipe"), "--n", "5", "--batch", "4", "--nfe", "3",
+                                          "--out", str(out)]) == 0
+    images = np.load(out / "samples.npz")["arr_0"]
+    assert images.shape == (5, 8, 8, 3) and images.dtype == np.uint8
+    assert (out / "samples.png").stat().st_size > 0
+    assert "N = 100" in capsys.readouterr().out  # t_min = 1/N = 0.01, above the samplers' default 1e-3
+    with pytest.raises(SystemExit):
+        load("sample_diffusers").main([str(tmp_path / "pipe"), "--nfe", "1"])
+
+
+@pytest.mark.slow
+def test_sample_diffusers_reports_bits_per_dim(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _tiny_pipeline(tmp_path / "pipe")
+    images = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3), dtype=np.uint8)
+    np.savez(tmp_path / "x.npz", arr_0=images)
+    assert load("sample_diffusers").main([str(tmp_path / "pipe"), "--n", "2", "--nfe", "2", "--bpd",
+                                          str(tmp_path / "x.npz"), "--out", str(tmp_path / "out")]) == 0
+    bpd = json.loads((tmp_path / "out" / "summary.json").read_text())["bits_per_dim"]
+    assert np.isfinite(bpd) and bpd > 0
+    assert "bits/dim of 2 images" in capsys.readouterr().out
