@@ -45,7 +45,7 @@ from torch import Tensor
 import scoresde as sd
 from scoresde.data import load_images, random_hflip, to_float, to_uint8
 from scoresde.evaluation import save_npz, score_images
-from scoresde.interop import DiffusersNet, from_diffusers, sde_from_scheduler
+from scoresde.interop import DiffusersNet, DiffusersScore, from_diffusers, sde_from_scheduler
 from scoresde.training import TrainConfig, Trainer
 from scoresde.viz import image_grid
 
@@ -118,8 +118,9 @@ def draw(row: str, unet: UNet2DModel, sde: sd.SDE, score_fns: dict[bool, Any], x
     return torch.cat(out)
 
 
-def interpolation_cost(net: DiffusersNet, sde: sd.SDE, test: Tensor, n: int = 512) -> dict[str, float]:
+def interpolation_cost(score_fn: DiffusersScore, sde: sd.SDE, test: Tensor, n: int = 512) -> dict[str, float]:
     """Mean squared ε error at trained timesteps and half-way between them (fractional or rounded timestep)."""
+    net = score_fn.net
     g = torch.Generator().manual_seed(7)
     x0 = to_float(test[:n])
     k = torch.randint(0, net.N - 1, (len(x0),), generator=g).double()
@@ -131,7 +132,8 @@ def interpolation_cost(net: DiffusersNet, sde: sd.SDE, test: Tensor, n: int = 51
         net.interpolation = how
         x_t = sde.perturb(x0, t, noise)
         with torch.no_grad():
-            eps = torch.cat([net(x_t[i:i + 128], t[i:i + 128].float()) for i in range(0, len(x0), 128)])
+            eps = torch.cat([score_fn.predict(x_t[i:i + 128], t[i:i + 128].float(), "eps")
+                             for i in range(0, len(x0), 128)])
         result[name] = float((eps - noise).pow(2).mean())
     net.interpolation = "linear"
     return result
@@ -190,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     unet = score_fn.net.model
     test = load_images("synthetic", split="test", n_synthetic=512, seed=0).images
 
-    cost = interpolation_cost(score_fn.net, sde, test, args.interp_n)
+    cost = interpolation_cost(score_fn, sde, test, args.interp_n)
     summary["interpolation_eps_mse"] = cost
     print("\n| ε mean squared error | value |\n|---|---|")
     for name, value in cost.items():
